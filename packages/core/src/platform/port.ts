@@ -1,0 +1,41 @@
+/**
+ * The CI port: the only thing a step sees of where it runs. Adapters exist for GitHub
+ * Actions, GitLab CI and a local terminal; nothing outside platform/ knows which one is live.
+ */
+import type { Location } from '../errors.ts';
+import type { StepSpec } from '../steps/spec.ts';
+import type { CheckResult, Summary } from '../report/summary.ts';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string, where?: Location): void;
+  notice(message: string): void;
+  debug(message: string): void;
+  /** Progress of a long wait; adapters may throttle it. */
+  progress(message: string): void;
+}
+
+export interface StepResult {
+  passed: boolean;
+  outputs: Record<string, string | number | boolean>;
+  summary: Summary;
+  checks: CheckResult[];
+  seconds: number;
+}
+
+export interface Platform extends Logger {
+  readonly name: 'github' | 'gitlab' | 'local';
+  /** The raw strings the user set for this step's inputs, keyed by input name. */
+  readInputs(spec: StepSpec): Record<string, string | undefined>;
+  /** How the user sets an input here, for error messages: `--data`, `the 'data' input`. */
+  describeInput(name: string): string;
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  mask(secret: string): void;
+  /** A configuration error, as an annotation where the CI has them. */
+  error(message: string, where?: Location): void;
+  publish(spec: StepSpec, result: StepResult): Promise<void>;
+  /** The URL of this CI run, recorded in reports; absent locally. */
+  runUrl(): string | undefined;
+}
+
+export const kebabToEnv = (name: string) => name.toUpperCase().replace(/-/g, '_');
