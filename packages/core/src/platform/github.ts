@@ -39,7 +39,10 @@ function appendKeyValues(file: string, values: Record<string, string>) {
 
 export class GitHubPlatform implements Platform {
   readonly name = 'github';
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  private readonly env: NodeJS.ProcessEnv;
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.env = env;
+  }
 
   readInputs(spec: StepSpec): Record<string, string | undefined> {
     const raw: Record<string, string | undefined> = {};

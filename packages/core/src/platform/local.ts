@@ -12,10 +12,12 @@ export class LocalPlatform implements Platform {
   readonly name: 'local' | 'gitlab' = 'local';
   private lastProgress = 0;
 
-  constructor(
-    protected readonly flags: Record<string, string>,
-    protected readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+  protected readonly flags: Record<string, string>;
+  protected readonly env: NodeJS.ProcessEnv;
+  constructor(flags: Record<string, string>, env: NodeJS.ProcessEnv = process.env) {
+    this.flags = flags;
+    this.env = env;
+  }
 
   readInputs(spec: StepSpec): Record<string, string | undefined> {
     const raw: Record<string, string | undefined> = {};

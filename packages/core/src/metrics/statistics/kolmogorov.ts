@@ -68,15 +68,15 @@ export function durbinCdf(n: number, d: number): number {
     for (let j = 0; j < m; j++) if (i - j + 1 >= 0) H[i * m + j] = invFact[i - j + 1]!;
   }
   for (let i = 0; i < m; i++) {
-    H[i * m] -= h ** (i + 1) * invFact[i + 1]!;
-    H[(m - 1) * m + i] -= h ** (m - i) * invFact[m - i]!;
+    H[i * m] = H[i * m]! - h ** (i + 1) * invFact[i + 1]!;
+    H[(m - 1) * m + i] = H[(m - 1) * m + i]! - h ** (m - i) * invFact[m - i]!;
   }
-  H[(m - 1) * m] += Math.max(0, 2 * h - 1) ** m * invFact[m]!;
+  H[(m - 1) * m] = H[(m - 1) * m]! + Math.max(0, 2 * h - 1) ** m * invFact[m]!;
 
   // Square-and-multiply with a running power-of-two exponent so nothing overflows.
   let result: Float64Array | null = null;
   let resultExp = 0;
-  let base = H;
+  let base: Float64Array = H;
   let baseExp = 0;
   for (let e = n; e > 0; e >>= 1) {
     if (e & 1) {
@@ -87,7 +87,7 @@ export function durbinCdf(n: number, d: number): number {
         result = base.slice();
         resultExp = baseExp;
       }
-      resultExp += rescale(result, m, k);
+      resultExp += rescale(result!, m, k);
     }
     if (e > 1) {
       base = matmul(base, base, m);
@@ -111,7 +111,7 @@ export function durbinCdf(n: number, d: number): number {
 function rescale(a: Float64Array, m: number, k: number): number {
   const pivot = Math.abs(a[(k - 1) * m + (k - 1)]!);
   if (pivot > 2 ** 128) {
-    for (let i = 0; i < a.length; i++) a[i]! /= 2 ** 128;
+    for (let i = 0; i < a.length; i++) a[i] = a[i]! / 2 ** 128;
     return 128;
   }
   return 0;
@@ -125,7 +125,7 @@ function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array {
       if (x === 0) continue;
       const rowB = l * m;
       const rowC = i * m;
-      for (let j = 0; j < m; j++) c[rowC + j]! += x * b[rowB + j]!;
+      for (let j = 0; j < m; j++) c[rowC + j] = c[rowC + j]! + x * b[rowB + j]!;
     }
   }
   return c;

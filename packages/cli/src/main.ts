@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * `modelship <step> --input value …`: the same schema as the actions, for GitLab jobs (where
+ * the component template passes inputs as MODELSHIP_INPUT_* variables) and for laptops.
+ */
+import { ConfigurationError, EXIT } from '@modelship/core/errors.ts';
+import { parseArgv } from '@modelship/core/faces/argv.ts';
+import { stepHelp } from '@modelship/core/faces/help.ts';
+import { GitLabPlatform } from '@modelship/core/platform/gitlab.ts';
+import { LocalPlatform } from '@modelship/core/platform/local.ts';
+import { findStep, LIFECYCLE, STEPS } from '@modelship/core/steps/registry.ts';
+import { reportError, runStep } from '@modelship/core/steps/runner.ts';
+import { VERSION } from '@modelship/core/version.ts';
+
+function usage(): string {
+  const available = new Set(STEPS.map((s) => s.spec.id));
+  const lines = LIFECYCLE.map((id) => {
+    const s = findStep(id);
+    return `  ${id.padEnd(16)}${s ? s.spec.summary : '(coming)'}`;
+  });
+  return [
+    `modelship ${VERSION} — CI/CD steps for machine-learning models`,
+    '',
+    'Usage: modelship <step> [--input value …]',
+    '       modelship <step> --help',
+    '',
+    'Steps:',
+    ...lines,
+    '',
+    `Available now: ${[...available].join(', ')}.`,
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage());
+    return command ? EXIT.passed : EXIT.configuration;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.passed;
+  }
+  const step = findStep(command);
+  const local = new LocalPlatform({});
+  if (!step) {
+    const known = (LIFECYCLE as readonly string[]).includes(command);
+    return reportError(
+      new ConfigurationError(known ? `step '${command}' is not available yet` : `unknown step '${command}'`, {
+        fix: `Run modelship --help for the steps.`,
+      }),
+      local,
+      command,
+    );
+  }
+  try {
+    const { flags, help } = parseArgv(step.spec, rest);
+    if (help) {
+      process.stdout.write(stepHelp(step.spec));
+      return EXIT.passed;
+    }
+    const platform = process.env.GITLAB_CI === 'true' ? new GitLabPlatform(flags) : new LocalPlatform(flags);
+    return await runStep(step, platform);
+  } catch (e) {
+    return reportError(e, local, command);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

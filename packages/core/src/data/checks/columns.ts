@@ -1,0 +1,208 @@
+/**
+ * Per-column rules, evaluated in one aggregate pass over the table: each rule contributes
+ * FILTER-ed counts, so twenty columns with five rules each still read the data once.
+ */
+import { ConfigurationError } from '../../errors.ts';
+import { formatValue } from '../../report/summary.ts';
+import type { TypeFailures } from '../conform.ts';
+import type { ColumnContract, Rule } from '../contract/model.ts';
+import { isNumeric } from '../contract/model.ts';
+import { type Engine, ident, literal } from '../engine.ts';
+import type { LoadedTable, ParseProblem } from '../load.ts';
+import { check, type DataCheck, plural } from './result.ts';
+
+interface Pending {
+  alias: string;
+  sql: string;
+}
+
+function boundLiteral(c: ColumnContract, v: number | string) {
+  return c.type === 'timestamp' ? `CAST(${literal(String(v))} AS TIMESTAMP)` : String(v);
+}
+
+function valueList(c: ColumnContract, values: (string | number | boolean)[]) {
+  if (isNumeric(c.type)) return values.map(Number).join(', ');
+  if (c.type === 'boolean') return values.map((v) => (String(v).toLowerCase() === 'true' ? 'true' : 'false')).join(', ');
+  return values.map((v) => literal(String(v))).join(', ');
+}
+
+/** Reject a pattern RE2 cannot compile before it poisons the shared aggregate query. */
+async function assertRegex(engine: Engine, rule: Rule<string>) {
+  try {
+    await engine.run(`SELECT regexp_full_match('', ${literal(rule.value)})`);
+  } catch (e) {
+    throw new ConfigurationError(`regex ${JSON.stringify(rule.value)} does not compile: ${(e as Error).message.split('\n')[0]}`, {
+      where: rule.where,
+      fix: 'Use RE2 syntax (no look-around or back-references).',
+    });
+  }
+}
+
+export async function columnChecks(
+  engine: Engine,
+  data: LoadedTable,
+  columns: ColumnContract[],
+  typeFailures: Map<string, TypeFailures>,
+): Promise<DataCheck[]> {
+  const results: DataCheck[] = [];
+  const pending: Pending[] = [];
+  const evaluate: ((row: Record<string, unknown>) => void)[] = [];
+  const add = (sql: string) => {
+    const alias = `a${pending.length}`;
+    pending.push({ alias, sql });
+    return alias;
+  };
+  const castProblems = new Map<string, ParseProblem[]>();
+  for (const p of data.problems) {
+    if (p.kind === 'CAST' && p.column) castProblems.set(p.column, [...(castProblems.get(p.column) ?? []), p]);
+  }
+
+  for (const c of columns) {
+    const group = `column.${c.name}`;
+    const id = (rule: string) => `${group}.${rule}`;
+    const present = data.columns.has(c.name);
+    if (!present) {
+      if (c.required.value) {
+        results.push(
+          check(id('present'), group, false, c.required.severity, `column '${c.name}' is missing from the data`, {
+            observed: 'missing',
+            expected: 'present',
+            where: c.required.where,
+          }),
+        );
+      }
+      continue;
+    }
+    if (c.required.value) {
+      results.push(check(id('present'), group, true, c.required.severity, `column '${c.name}' is present`));
+    }
+    results.push(typeCheck(c, castProblems.get(c.name), typeFailures.get(c.name)));
+
+    const col = ident(c.name);
+    const nulls = add(`count(*) - count(${col})`);
+    if (c.nullable && !c.nullable.value) {
+      const r = c.nullable;
+      evaluate.push((row) => {
+        const n = Number(row[nulls]);
+        results.push(
+          check(id('nullable'), group, n === 0, r.severity, `${plural(n, 'null')} in '${c.name}', which is not nullable`, {
+            observed: n,
+            expected: 0,
+            where: r.where,
+          }),
+        );
+      });
+    }
+    if (c.maxNullFraction) {
+      const r = c.maxNullFraction;
+      evaluate.push((row) => {
+        const f = data.rows ? Number(row[nulls]) / data.rows : 0;
+        results.push(
+          check(id('max_null_fraction'), group, f <= r.value, r.severity, `null fraction of '${c.name}' is ${formatValue(f)} (at most ${r.value})`, {
+            observed: f,
+            expected: `<= ${r.value}`,
+            where: r.where,
+          }),
+        );
+      });
+    }
+    for (const [rule, op, agg] of [
+      ['min', '<', 'min'],
+      ['max', '>', 'max'],
+    ] as const) {
+      const r = c[rule];
+      if (!r) continue;
+      const bad = add(`count(*) FILTER (WHERE ${col} ${op} ${boundLiteral(c, r.value)})`);
+      const seen = add(`${agg}(${col})::VARCHAR`);
+      evaluate.push((row) => {
+        const n = Number(row[bad]);
+        const word = rule === 'min' ? 'below' : 'above';
+        results.push(
+          check(id(rule), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' ${word} ${r.value} (${agg} is ${row[seen] ?? 'null'})`, {
+            observed: row[seen] ?? null,
+            expected: `${rule === 'min' ? '>=' : '<='} ${r.value}`,
+            where: r.where,
+          }),
+        );
+      });
+    }
+    if (c.allowed) {
+      const r = c.allowed;
+      const cond = `${col} IS NOT NULL AND ${col} NOT IN (${valueList(c, r.value)})`;
+      const bad = add(`count(*) FILTER (WHERE ${cond})`);
+      const examples = add(`list(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})[1:5]`);
+      evaluate.push((row) => {
+        const n = Number(row[bad]);
+        const ex = (row[examples] as string[] | null) ?? [];
+        results.push(
+          check(id('allowed'), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' outside the allowed set${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`, {
+            observed: ex,
+            expected: r.value,
+            where: r.where,
+          }),
+        );
+      });
+    }
+    if (c.regex) {
+      const r = c.regex;
+      await assertRegex(engine, r);
+      const cond = `${col} IS NOT NULL AND NOT regexp_full_match(${col}::VARCHAR, ${literal(r.value)})`;
+      const bad = add(`count(*) FILTER (WHERE ${cond})`);
+      const examples = add(`list(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})[1:3]`);
+      evaluate.push((row) => {
+        const n = Number(row[bad]);
+        const ex = (row[examples] as string[] | null) ?? [];
+        results.push(
+          check(id('regex'), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' do not match /${r.value}/${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`, {
+            observed: n,
+            expected: 0,
+            where: r.where,
+          }),
+        );
+      });
+    }
+    if (c.unique?.value) {
+      const r = c.unique;
+      const dup = add(`count(${col}) - count(DISTINCT ${col})`);
+      evaluate.push((row) => {
+        const n = Number(row[dup]);
+        results.push(
+          check(id('unique'), group, n === 0, r.severity, `${plural(n, 'repeated value')} in '${c.name}', which must be unique`, {
+            observed: n,
+            expected: 0,
+            where: r.where,
+          }),
+        );
+      });
+    }
+  }
+  if (pending.length) {
+    const row = await engine.one(`SELECT ${pending.map((p) => `${p.sql} AS ${p.alias}`).join(', ')} FROM ${ident(data.table)}`);
+    for (const e of evaluate) e(row);
+  }
+  return results;
+}
+
+function typeCheck(c: ColumnContract, casts: ParseProblem[] | undefined, failures: TypeFailures | undefined): DataCheck {
+  const group = `column.${c.name}`;
+  const where = c.where;
+  if (casts?.length) {
+    const first = casts
+      .slice(0, 3)
+      .map((p) => `${p.file}:${p.line}`)
+      .join(', ');
+    return check(`${group}.type`, group, false, 'error', `${plural(casts.length, 'value')} of '${c.name}' are not ${c.type} (rows set aside; see ${first})`, {
+      observed: casts.slice(0, 3).map((p) => ({ file: p.file, line: p.line, text: p.text })),
+      expected: c.type,
+      where,
+    });
+  }
+  if (failures) {
+    return check(`${group}.type`, group, false, 'error', `${plural(failures.count, 'value')} of '${c.name}' are not ${c.type}, e.g. ${failures.examples.map((e) => JSON.stringify(e)).join(', ')}`, {
+      observed: failures.examples,
+      expected: c.type,
+      where,
+    });
+  }
+  return check(`${group}.type`, group, true, 'error', `'${c.name}' is ${c.type}`);
+}

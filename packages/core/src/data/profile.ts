@@ -1,0 +1,90 @@
+/**
+ * A profile per column: count, nulls, distinct, min, max, and for numbers mean, std and
+ * quantiles. Numeric columns are fetched once, sorted, as a typed array; the same array
+ * then feeds the drift tests, so a column is sorted once however many things need it.
+ */
+import { describeSorted, type Description } from '../metrics/statistics/describe.ts';
+import { type Engine, ident } from './engine.ts';
+
+export interface ColumnProfile {
+  column: string;
+  type: string;
+  count: number;
+  nulls: number;
+  distinct: number;
+  min: number | string | null;
+  max: number | string | null;
+  mean?: number;
+  std?: number;
+  quantiles?: Record<string, number>;
+  top?: { value: string; count: number }[];
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
+export const isNumericType = (duckType: string) => NUMERIC.test(duckType);
+
+/** Non-null values of a numeric column, ascending. */
+export function sortedValues(engine: Engine, table: string, column: string, expected: number) {
+  const col = ident(column);
+  return engine.doubles(`SELECT ${col}::DOUBLE FROM ${ident(table)} WHERE ${col} IS NOT NULL ORDER BY 1`, expected);
+}
+
+export function numericProfile(column: string, type: string, rows: number, sorted: Float64Array): ColumnProfile {
+  const d: Description = describeSorted(sorted);
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    column,
+    type,
+    count: d.count,
+    nulls: rows - d.count,
+    distinct: d.distinct,
+    min: finite(d.min),
+    max: finite(d.max),
+    ...(d.count > 0 && { mean: d.mean }),
+    ...(d.count > 1 && { std: d.std }),
+    ...(d.count > 0 && { quantiles: d.quantiles }),
+  };
+}
+
+/** Strings, categories, booleans and timestamps: one aggregate for all, plus top values. */
+export async function otherProfiles(
+  engine: Engine,
+  table: string,
+  columns: [string, string][],
+  rows: number,
+): Promise<ColumnProfile[]> {
+  if (columns.length === 0) return [];
+  const parts = columns.flatMap(([c], i) => {
+    const col = ident(c);
+    return [`count(${col}) AS c${i}`, `count(DISTINCT ${col}) AS d${i}`, `min(${col})::VARCHAR AS lo${i}`, `max(${col})::VARCHAR AS hi${i}`];
+  });
+  const agg = await engine.one(`SELECT ${parts.join(', ')} FROM ${ident(table)}`);
+  const out: ColumnProfile[] = [];
+  for (const [i, [c, type]] of columns.entries()) {
+    const col = ident(c);
+    const top = await engine.rows(
+      `SELECT ${col}::VARCHAR AS value, count(*) AS count FROM ${ident(table)} WHERE ${col} IS NOT NULL GROUP BY ALL ORDER BY count DESC, value LIMIT 5`,
+    );
+    const count = Number(agg[`c${i}`]);
+    out.push({
+      column: c,
+      type,
+      count,
+      nulls: rows - count,
+      distinct: Number(agg[`d${i}`]),
+      min: (agg[`lo${i}`] as string | null) ?? null,
+      max: (agg[`hi${i}`] as string | null) ?? null,
+      top: top.map((t) => ({ value: String(t.value), count: Number(t.count) })),
+    });
+  }
+  return out;
+}
+
+/** Frequencies of a categorical column, for chi-square and Jensen–Shannon. */
+export async function categoryCounts(engine: Engine, table: string, column: string): Promise<Map<string, number>> {
+  const col = ident(column);
+  const rows = await engine.rows(
+    `SELECT ${col}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${col} IS NOT NULL GROUP BY ALL`,
+  );
+  return new Map(rows.map((r) => [String(r.v), Number(r.n)]));
+}

@@ -1,0 +1,64 @@
+/**
+ * gitlab-components/templates/<step>.yml from the step's schema. Inputs reach the CLI as job
+ * variables with `expand: false`, never through the shell and never variable-expanded, so a
+ * value with `$` or quotes arrives as typed.
+ */
+import { stringify } from 'yaml';
+import { kebabToEnv } from '../platform/port.ts';
+import { VERSION } from '../version.ts';
+import type { StepSpec } from '../steps/spec.ts';
+import { GENERATED_NOTE } from './action-yml.ts';
+
+const GITLAB_TYPE = { string: 'string', path: 'string', list: 'string', choice: 'string', boolean: 'boolean', number: 'number' };
+
+export function componentTemplate(spec: StepSpec): string {
+  const reports = `modelship-reports/${spec.id}`;
+  const common = {
+    as: { description: 'Name of the job this component adds.', default: spec.id },
+    stage: { description: 'Stage the job runs in.', default: 'test' },
+    image: { description: 'Image the job runs in; it needs Node.js 24 and npm.', default: 'node:24-slim' },
+    cli: {
+      description: 'Command that starts the modelship CLI. The default installs the release matching this component.',
+      default: `npx --yes @modelship/cli@${VERSION}`,
+    },
+  };
+  const inputs = Object.fromEntries(
+    Object.entries(spec.inputs).map(([name, f]) => [
+      name,
+      {
+        description: f.description,
+        type: GITLAB_TYPE[f.kind],
+        ...(f.required ? {} : { default: f.default ?? (f.kind === 'boolean' ? false : '') }),
+        ...(f.choices && { options: f.choices }),
+      },
+    ]),
+  );
+  const variables: Record<string, unknown> = {};
+  for (const name of Object.keys(spec.inputs)) {
+    variables[`MODELSHIP_INPUT_${kebabToEnv(name)}`] = { value: `$[[ inputs.${name} ]]`, expand: false };
+  }
+  Object.assign(variables, {
+    MODELSHIP_CLI: { value: '$[[ inputs.cli ]]', expand: false },
+    MODELSHIP_DOTENV: `${reports}.env`,
+    MODELSHIP_JUNIT: `${reports}.junit.xml`,
+    MODELSHIP_SUMMARY: `${reports}.md`,
+  });
+  const job = {
+    stage: '$[[ inputs.stage ]]',
+    image: '$[[ inputs.image ]]',
+    variables,
+    // The CLI command is split into words on purpose; no input is ever part of it.
+    script: [`$MODELSHIP_CLI ${spec.id}`],
+    artifacts: {
+      when: 'always',
+      paths: ['modelship-reports/'],
+      reports: { dotenv: `${reports}.env`, junit: `${reports}.junit.xml` },
+    },
+  };
+  return [
+    GENERATED_NOTE(spec),
+    stringify({ spec: { inputs: { ...common, ...inputs } } }, { lineWidth: 0 }),
+    '---\n',
+    stringify({ '$[[ inputs.as ]]': job }, { lineWidth: 0 }),
+  ].join('');
+}

@@ -1,0 +1,26 @@
+/**
+ * The seven steps of the lifecycle. Each entry's schema is imported eagerly (it is small);
+ * its implementation lazily, so `--help` or a bad input answers before DuckDB or
+ * onnxruntime is ever loaded.
+ */
+import type { StepDefinition } from './types.ts';
+import { validateDataSpec } from './validate-data/spec.ts';
+
+export const STEPS: StepDefinition[] = [
+  { spec: validateDataSpec, load: () => import('./validate-data/run.ts') },
+];
+
+/** The whole lifecycle, in order, with the steps still to come, for the README and `--help`. */
+export const LIFECYCLE = [
+  'validate-data',
+  'train-dispatch',
+  'evaluate-model',
+  'build-image',
+  'deploy-rollout',
+  'monitor-gate',
+  'rollback',
+] as const;
+
+export function findStep(id: string): StepDefinition | undefined {
+  return STEPS.find((s) => s.spec.id === id);
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine: the Debian packages (scipy for
+# reference values, git for gitlab-ci-local) and the npm packages, offline-safe for onnxruntime.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+/usr/bin/python3 -c 'import scipy, numpy' 2>/dev/null || need+=(python3-scipy python3-numpy)
+/usr/bin/python3 -c 'import pandas' 2>/dev/null || need+=(python3-pandas)
+command -v git >/dev/null || need+=(git)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+export ONNXRUNTIME_NODE_INSTALL=skip
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

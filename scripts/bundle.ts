@@ -1,0 +1,63 @@
+/**
+ * `npm run bundle`: one esbuild build for every action and the CLI, with shared chunks, into
+ * dist/. Native packages stay out (platform/native installs them); `--check` compares the
+ * build with what is committed and fails on any difference.
+ */
+import { build, type Plugin } from 'esbuild';
+import { join } from 'node:path';
+import { STEPS } from '../packages/core/src/steps/registry.ts';
+import { checking, emit } from './files.ts';
+
+const root = join(import.meta.dirname, '..');
+const DIST_LIMIT = 5 * 1024 * 1024;
+
+/** Each action's entry is two lines; generate them instead of keeping files that say nothing. */
+const actionEntries: Plugin = {
+  name: 'action-entries',
+  setup(b) {
+    b.onResolve({ filter: /^action:/ }, (a) => ({ path: a.path.slice(7), namespace: 'action' }));
+    b.onLoad({ filter: /.*/, namespace: 'action' }, (a) => ({
+      contents: `import { runAction } from './packages/core/src/faces/action.ts';\nawait runAction(${JSON.stringify(a.path)});\n`,
+      resolveDir: root,
+      loader: 'ts',
+    }));
+  },
+};
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: [
+    ...STEPS.map((s) => ({ in: `action:${s.spec.id}`, out: `actions/${s.spec.id}` })),
+    { in: 'packages/cli/src/main.ts', out: 'cli' },
+  ],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['@duckdb/node-api', 'onnxruntime-node'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  // CommonJS dependencies call require() for Node built-ins; ESM output needs it defined.
+  banner: { js: "import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);" },
+  write: false,
+  plugins: [actionEntries],
+  logLevel: 'warning',
+});
+
+const files = new Map<string, Uint8Array>();
+let total = 0;
+for (const f of result.outputFiles) {
+  files.set(f.path, f.contents);
+  total += f.contents.length;
+}
+if (total > DIST_LIMIT) {
+  console.error(`dist/ would be ${(total / 1048576).toFixed(2)} MB, over the ${DIST_LIMIT / 1048576} MB limit`);
+  process.exit(1);
+}
+if (!checking) console.log(`dist/: ${files.size} files, ${(total / 1024).toFixed(0)} KiB`);
+emit(files, 'dist/', join(root, 'dist'));
