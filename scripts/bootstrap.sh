@@ -8,6 +8,7 @@ need=()
 /usr/bin/python3 -c 'import scipy, numpy' 2>/dev/null || need+=(python3-scipy python3-numpy)
 /usr/bin/python3 -c 'import pandas' 2>/dev/null || need+=(python3-pandas)
 command -v git >/dev/null || need+=(git)
+command -v rsync >/dev/null || need+=(rsync)   # gitlab-ci-local copies the project with it
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -33,7 +33,7 @@ export function run(cmd: string, args: string[], options: { cwd?: string; env?: 
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(INPUT_|GITHUB_|GITLAB_|CI_|MODELSHIP_|RUNNER_)/.test(k) || k === 'CI') continue;
+    if (/^(INPUT_|GITHUB_|GITLAB_|CI_|MODELSHIP_|RUNNER_|ACTIONS_)/.test(k) || k === 'CI') continue;
     env[k] = v;
   }
   return { ...env, ...extra };

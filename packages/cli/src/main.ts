@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(stepHelp(step.spec));
       return EXIT.passed;
     }
-    const platform = process.env.GITLAB_CI === 'true' ? new GitLabPlatform(flags) : new LocalPlatform(flags);
+    const onGitLab = (process.env.MODELSHIP_PLATFORM ?? (process.env.GITLAB_CI === 'true' ? 'gitlab' : 'local')) === 'gitlab';
+    const platform = onGitLab ? new GitLabPlatform(flags) : new LocalPlatform(flags);
     return await runStep(step, platform);
   } catch (e) {
     return reportError(e, local, command);

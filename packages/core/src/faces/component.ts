@@ -38,6 +38,8 @@ export function componentTemplate(spec: StepSpec): string {
     variables[`MODELSHIP_INPUT_${kebabToEnv(name)}`] = { value: `$[[ inputs.${name} ]]`, expand: false };
   }
   Object.assign(variables, {
+    // Said outright rather than sniffed: runners and local emulators differ on GITLAB_CI.
+    MODELSHIP_PLATFORM: 'gitlab',
     MODELSHIP_CLI: { value: '$[[ inputs.cli ]]', expand: false },
     MODELSHIP_DOTENV: `${reports}.env`,
     MODELSHIP_JUNIT: `${reports}.junit.xml`,
