@@ -3,8 +3,9 @@
  * dist/. Native packages stay out (platform/native installs them); `--check` compares the
  * build with what is committed and fails on any difference.
  */
-import { build, type Plugin } from 'esbuild';
+
 import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import { STEPS } from '../packages/core/src/steps/registry.ts';
 import { checking, emit } from './files.ts';
 
@@ -43,7 +44,9 @@ const result = await build({
   minifySyntax: true,
   legalComments: 'none',
   // CommonJS dependencies call require() for Node built-ins; ESM output needs it defined.
-  banner: { js: "import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);" },
+  banner: {
+    js: "import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);",
+  },
   write: false,
   plugins: [actionEntries],
   logLevel: 'warning',
@@ -56,7 +59,9 @@ for (const f of result.outputFiles) {
   total += f.contents.length;
 }
 if (total > DIST_LIMIT) {
-  console.error(`dist/ would be ${(total / 1048576).toFixed(2)} MB, over the ${DIST_LIMIT / 1048576} MB limit`);
+  console.error(
+    `dist/ would be ${(total / 1048576).toFixed(2)} MB, over the ${DIST_LIMIT / 1048576} MB limit`,
+  );
   process.exit(1);
 }
 if (!checking) console.log(`dist/: ${files.size} files, ${(total / 1024).toFixed(0)} KiB`);

@@ -19,7 +19,7 @@ export function emit(files: Map<string, string | Uint8Array>, what: string, owne
   for (const [path, content] of files) {
     const want = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
     const have = existsSync(path) ? readFileSync(path) : undefined;
-    if (have && have.equals(want)) continue;
+    if (have?.equals(want)) continue;
     if (checking) stale.push(path);
     else {
       mkdirSync(dirname(path), { recursive: true });
@@ -27,7 +27,9 @@ export function emit(files: Map<string, string | Uint8Array>, what: string, owne
     }
   }
   if (checking && stale.length) {
-    console.error(`${what} is stale: ${stale.join(', ')}\nRun \`npm run gen && npm run bundle\` and commit the result.`);
+    console.error(
+      `${what} is stale: ${stale.join(', ')}\nRun \`npm run gen && npm run bundle\` and commit the result.`,
+    );
     process.exit(1);
   }
   if (checking) console.log(`${what}: fresh (${files.size} files)`);

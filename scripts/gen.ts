@@ -18,14 +18,19 @@ for (const { spec } of STEPS) {
   files.set(`gitlab-components/templates/${spec.id}.yml`, componentTemplate(spec));
 
   const actionReadme = `actions/${spec.id}/README.md`;
-  if (!existsSync(actionReadme)) throw new Error(`${actionReadme} is missing: write its prose with gen markers`);
+  if (!existsSync(actionReadme))
+    throw new Error(`${actionReadme} is missing: write its prose with gen markers`);
   let text = replaceBlock(read(actionReadme), 'inputs', inputsTable(spec));
   text = replaceBlock(text, 'outputs', outputsTable(spec));
   files.set(actionReadme, text);
 
   const glReadme = 'gitlab-components/README.md';
   let gl = replaceBlock(read(glReadme), `${spec.id}:inputs`, inputsTable(spec));
-  gl = replaceBlock(gl, `${spec.id}:outputs`, outputsTable(spec, (n) => `\`${dotenvKey(spec.id, n)}\``));
+  gl = replaceBlock(
+    gl,
+    `${spec.id}:outputs`,
+    outputsTable(spec, (n) => `\`${dotenvKey(spec.id, n)}\``),
+  );
   files.set(glReadme, gl);
 }
 
@@ -37,7 +42,11 @@ const steps = LIFECYCLE.map((id) => {
 });
 files.set(
   'README.md',
-  replaceBlock(read('README.md'), 'steps', ['| step | what it does | status |', '| --- | --- | --- |', ...steps].join('\n')),
+  replaceBlock(
+    read('README.md'),
+    'steps',
+    ['| step | what it does | status |', '| --- | --- | --- |', ...steps].join('\n'),
+  ),
 );
 
 emit(files, 'generated files');

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { scipy } from './support/scipy.ts';
 import { ACTION, cleanEnv, NODE, ROOT, run, STACK, tempDir } from './support/run.ts';
+import { scipy } from './support/scipy.ts';
 
 async function runAction(dir: string, inputs: Record<string, string>) {
   const output = join(dir, 'output.txt');
@@ -25,7 +25,11 @@ async function runAction(dir: string, inputs: Record<string, string>) {
   });
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   const ran = await run(NODE, [ACTION('validate-data')], { env });
-  return { ...ran, outputs: parseOutputs(await readFile(output, 'utf8')), summary: await readFile(summary, 'utf8') };
+  return {
+    ...ran,
+    outputs: parseOutputs(await readFile(output, 'utf8')),
+    summary: await readFile(summary, 'utf8'),
+  };
 }
 
 /** The runner's `name<<delimiter` format. */
@@ -78,13 +82,19 @@ describe('validate-data as a GitHub Action', () => {
     const [data, ref] = [await csv(example.data), await csv(example.reference)];
     const numeric = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
     const expected = scipy(
-      numeric.map((_, i) => ({ fn: 'ks_2samp', args: [ref.map((row) => Number(row[i])), data.map((row) => Number(row[i]))] })),
+      numeric.map((_, i) => ({
+        fn: 'ks_2samp',
+        args: [ref.map((row) => Number(row[i])), data.map((row) => Number(row[i]))],
+      })),
     ) as [number, number][];
     for (const [i, col] of numeric.entries()) {
       const d = json.drift.find((x: { column: string }) => x.column === col);
       assert.equal(d.test, 'ks');
       assert.ok(Math.abs(d.statistic - expected[i]![0]) <= 1e-6, `${col} statistic`);
-      assert.ok(Math.abs(d.p_value - expected[i]![1]) <= 1e-4, `${col} p-value ${d.p_value} vs ${expected[i]![1]}`);
+      assert.ok(
+        Math.abs(d.p_value - expected[i]![1]) <= 1e-4,
+        `${col} p-value ${d.p_value} vs ${expected[i]![1]}`,
+      );
     }
   });
 
@@ -97,10 +107,18 @@ describe('validate-data as a GitHub Action', () => {
     const r = await runAction(dir, { ...example, data, report: join(dir, 'r.json') });
     assert.equal(r.code, 1, r.stdout);
     const failed = r.outputs['failed-checks']!.split(',');
-    for (const id of ['data.readable', 'column.sepal_length.type', 'column.sepal_length.max', 'column.species.allowed']) {
+    for (const id of [
+      'data.readable',
+      'column.sepal_length.type',
+      'column.sepal_length.max',
+      'column.species.allowed',
+    ]) {
       assert.ok(failed.includes(id), `${id} in ${failed}`);
     }
-    assert.match(r.stdout, /::error title=column.species.allowed::1 value of 'species' outside the allowed set, e.g. "daisy"/);
+    assert.match(
+      r.stdout,
+      /::error title=column.species.allowed::1 value of 'species' outside the allowed set, e.g. "daisy"/,
+    );
     assert.match(r.stdout, /bad\.csv:94/); // the unparseable value's line
     assert.equal(r.outputs.passed, 'false');
     assert.match(r.summary, /## ❌ modelship validate-data/);
@@ -110,7 +128,10 @@ describe('validate-data as a GitHub Action', () => {
   it('annotates a contract mistake on its line and exits 2', async (t) => {
     const dir = await tempDir(t);
     const contract = join(dir, 'contract.yml');
-    const text = (await readFile(join(ROOT, example.contract), 'utf8')).replace('    min: 2.0\n', '    minn: 2.0\n');
+    const text = (await readFile(join(ROOT, example.contract), 'utf8')).replace(
+      '    min: 2.0\n',
+      '    minn: 2.0\n',
+    );
     await writeFile(contract, text);
     const line = text.split('\n').findIndex((l) => l.includes('minn:')) + 1;
     const r = await runAction(dir, { ...example, contract });

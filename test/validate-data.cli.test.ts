@@ -21,14 +21,21 @@ async function validate(dir: string, file: string, content: string | Buffer, ext
   const contract = join(dir, 'contract.yml');
   if (!existsSync(contract)) await writeFile(contract, CONTRACT);
   const report = join(dir, `${file}.report.json`);
-  const r = await run(NODE, [CLI, 'validate-data', '--data', data, '--contract', contract, '--report', report, ...extra], {
-    env: cleanEnv(),
-  });
+  const r = await run(
+    NODE,
+    [CLI, 'validate-data', '--data', data, '--contract', contract, '--report', report, ...extra],
+    {
+      env: cleanEnv(),
+    },
+  );
   assert.doesNotMatch(r.stdout + r.stderr, STACK, 'no stack trace');
   const outputs = r.code === 0 || r.code === 1 ? JSON.parse(r.stdout) : undefined;
   const json = outputs ? JSON.parse(await readFile(report, 'utf8')) : undefined;
   const failed = (outputs?.['failed-checks'] ?? '').split(',').filter(Boolean) as string[];
-  const messages = (json?.checks ?? []).filter((c: { status: string }) => c.status !== 'pass').map((c: { message: string }) => c.message).join('\n');
+  const messages = (json?.checks ?? [])
+    .filter((c: { status: string }) => c.status !== 'pass')
+    .map((c: { message: string }) => c.message)
+    .join('\n');
   return { ...r, outputs, json, failed, messages };
 }
 
@@ -42,7 +49,7 @@ describe('validate-data on bad data, through the CLI', () => {
     assert.equal(r.outputs.rows, 2);
   });
 
-  it('a byte-order mark does not end up in the first column's name', async (t) => {
+  it('a byte-order mark does not end up in the first column name', async (t) => {
     const dir = await tempDir(t);
     const r = await validate(dir, 'bom.csv', '\ufeffa,b\n1,x\n2,y\n');
     assert.equal(r.code, 0, r.stderr);
@@ -84,9 +91,13 @@ describe('validate-data on bad data, through the CLI', () => {
   it('a glob that matches nothing is a configuration error naming the pattern', async (t) => {
     const dir = await tempDir(t);
     await writeFile(join(dir, 'contract.yml'), CONTRACT);
-    const r = await run(NODE, [CLI, 'validate-data', '--data', join(dir, 'nope/*.csv'), '--contract', join(dir, 'contract.yml')], {
-      env: cleanEnv(),
-    });
+    const r = await run(
+      NODE,
+      [CLI, 'validate-data', '--data', join(dir, 'nope/*.csv'), '--contract', join(dir, 'contract.yml')],
+      {
+        env: cleanEnv(),
+      },
+    );
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error: data '.*nope\/\*\.csv' matched no files\. Check the pattern/m);
     assert.equal(r.stdout, '');
@@ -109,10 +120,25 @@ describe('validate-data on bad data, through the CLI', () => {
     const rows = `SELECT range AS a, 'v' || range AS b FROM range(50)`;
     await engine.run(`COPY (${rows}) TO '${join(dir, 'd.parquet')}' (FORMAT parquet)`);
     await engine.run(`COPY (${rows}) TO '${join(dir, 'd.csv.gz')}' (HEADER, COMPRESSION gzip)`);
-    await engine.run(`COPY (SELECT a::VARCHAR AS a, b FROM (${rows})) TO '${join(dir, 'd.jsonl')}' (FORMAT json)`);
+    await engine.run(
+      `COPY (SELECT a::VARCHAR AS a, b FROM (${rows})) TO '${join(dir, 'd.jsonl')}' (FORMAT json)`,
+    );
     await writeFile(join(dir, 'contract.yml'), CONTRACT);
     for (const f of ['d.parquet', 'd.csv.gz', 'd.jsonl']) {
-      const r = await run(NODE, [CLI, 'validate-data', '--data', join(dir, f), '--contract', join(dir, 'contract.yml'), '--report', join(dir, `${f}.json`)], { env: cleanEnv() });
+      const r = await run(
+        NODE,
+        [
+          CLI,
+          'validate-data',
+          '--data',
+          join(dir, f),
+          '--contract',
+          join(dir, 'contract.yml'),
+          '--report',
+          join(dir, `${f}.json`),
+        ],
+        { env: cleanEnv() },
+      );
       assert.equal(r.code, 0, `${f}: ${r.stderr}`);
       assert.equal(JSON.parse(r.stdout).rows, 50, f);
     }
@@ -123,7 +149,20 @@ describe('validate-data on bad data, through the CLI', () => {
     await writeFile(join(dir, 'part-1.csv'), 'a,b\n1,x\n');
     await writeFile(join(dir, 'part-2.csv'), 'a,b\n2,y\n');
     await writeFile(join(dir, 'contract.yml'), CONTRACT);
-    const r = await run(NODE, [CLI, 'validate-data', '--data', join(dir, 'part-*.csv'), '--contract', join(dir, 'contract.yml'), '--report', join(dir, 'r.json')], { env: cleanEnv() });
+    const r = await run(
+      NODE,
+      [
+        CLI,
+        'validate-data',
+        '--data',
+        join(dir, 'part-*.csv'),
+        '--contract',
+        join(dir, 'contract.yml'),
+        '--report',
+        join(dir, 'r.json'),
+      ],
+      { env: cleanEnv() },
+    );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.rows, 2);
@@ -132,7 +171,10 @@ describe('validate-data on bad data, through the CLI', () => {
 
   it('fail-on decides what fails the step: warning fails on warnings, never only reports', async (t) => {
     const dir = await tempDir(t);
-    await writeFile(join(dir, 'contract.yml'), 'columns:\n  a: { type: integer, min: { value: 10, severity: warning } }\n');
+    await writeFile(
+      join(dir, 'contract.yml'),
+      'columns:\n  a: { type: integer, min: { value: 10, severity: warning } }\n',
+    );
     const lenient = await validate(dir, 'w.csv', 'a\n1\n20\n');
     assert.equal(lenient.code, 0);
     assert.deepEqual(lenient.failed, ['column.a.min']);
@@ -163,7 +205,13 @@ checks:
     );
     const r = await validate(dir, 'd.csv', 'a,b\n1,p\n1,p\n2,p\n3,p\n7,q\n8,p\n9,p\n');
     assert.equal(r.code, 1);
-    assert.deepEqual(r.failed.sort(), ['column.a.unique', 'dataset.duplicates', 'dataset.label.b', 'dataset.leakage.test.csv', 'sql.small']);
+    assert.deepEqual(r.failed.sort(), [
+      'column.a.unique',
+      'dataset.duplicates',
+      'dataset.label.b',
+      'dataset.leakage.test.csv',
+      'sql.small',
+    ]);
     assert.match(r.messages, /1 distinct row also in/);
     assert.match(r.messages, /smallest class of 'b' is "q" at 0\.14286/);
   });

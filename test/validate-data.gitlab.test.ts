@@ -25,7 +25,10 @@ async function project(dir: string, pipeline: string) {
 }
 
 const gcl = (dir: string) =>
-  run(NODE, [GCL, '--force-shell-executor', '--no-color', '--cwd', '.'], { cwd: dir, env: cleanEnv({ HOME: dir }) });
+  run(NODE, [GCL, '--force-shell-executor', '--no-color', '--cwd', '.'], {
+    cwd: dir,
+    env: cleanEnv({ HOME: dir }),
+  });
 
 // The job runs the CLI bundle from this checkout on the Node the tests run on.
 const cli = `${NODE} ${CLI}`;
@@ -82,7 +85,10 @@ train:
     assert.notEqual(r.code, 0);
     const junit = await readFile(join(dir, 'modelship-reports', 'validate-data.junit.xml'), 'utf8');
     // iris.csv holds the test split too: the leakage rule catches it.
-    assert.match(junit, /name="dataset\.leakage\.iris-test\.csv"[^>]*>\s*<failure message="30 distinct rows also in/);
+    assert.match(
+      junit,
+      /name="dataset\.leakage\.iris-test\.csv"[^>]*>\s*<failure message="30 distinct rows also in/,
+    );
   });
 
   it('passes an input with shell metacharacters through untouched', async (t) => {

@@ -17,7 +17,11 @@ export interface Ran {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
     let stdout = '';
@@ -39,7 +43,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-export async function tempDir(t: TestContext | { after: (fn: () => Promise<void>) => void }, prefix = 'modelship-'): Promise<string> {
+export async function tempDir(
+  t: TestContext | { after: (fn: () => Promise<void>) => void },
+  prefix = 'modelship-',
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return dir;

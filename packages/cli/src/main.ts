@@ -60,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(stepHelp(step.spec));
       return EXIT.passed;
     }
-    const onGitLab = (process.env.MODELSHIP_PLATFORM ?? (process.env.GITLAB_CI === 'true' ? 'gitlab' : 'local')) === 'gitlab';
+    const onGitLab =
+      (process.env.MODELSHIP_PLATFORM ?? (process.env.GITLAB_CI === 'true' ? 'gitlab' : 'local')) ===
+      'gitlab';
     const platform = onGitLab ? new GitLabPlatform(flags) : new LocalPlatform(flags);
     return await runStep(step, platform);
   } catch (e) {

@@ -79,7 +79,8 @@ export function numericDrift(
   current: Float64Array,
   contract: Thresholds,
 ): DriftResult {
-  const test: DriftTest = rule.test === 'auto' ? (reference.length <= AUTO_EXACT_LIMIT ? 'ks' : 'psi') : rule.test;
+  const test: DriftTest =
+    rule.test === 'auto' ? (reference.length <= AUTO_EXACT_LIMIT ? 'ks' : 'psi') : rule.test;
   const limit = threshold(test, rule, contract, reference);
   const counts: [number, number] = [reference.length, current.length];
   switch (test) {
@@ -109,7 +110,8 @@ export function categoricalDrift(
 ): DriftResult {
   const total = (m: Map<string, number>) => [...m.values()].reduce((s, v) => s + v, 0);
   const counts: [number, number] = [total(reference), total(current)];
-  const test: DriftTest = rule.test === 'auto' ? (counts[0] <= AUTO_EXACT_LIMIT ? 'chi2' : 'jensenshannon') : rule.test;
+  const test: DriftTest =
+    rule.test === 'auto' ? (counts[0] <= AUTO_EXACT_LIMIT ? 'chi2' : 'jensenshannon') : rule.test;
   const limit = threshold(test, rule, contract);
   const categories = [...new Set([...reference.keys(), ...current.keys()])].sort();
   const ref = categories.map((c) => reference.get(c) ?? 0);

@@ -4,8 +4,9 @@
  * rows, invalid UTF-8, a value that is not of its column's declared type) are set aside with
  * their file and line, never a crash: they become a failed check.
  */
-import { relative } from 'node:path';
+
 import { stat } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { type Engine, ident, literal } from './engine.ts';
 import type { Source } from './sources.ts';
 
@@ -61,7 +62,8 @@ export async function loadTable(
     loaded.columns = new Map();
     return loaded;
   }
-  const read = source.format === 'csv' ? await readCsv(engine, source, table, declared, loaded) : readOther(source);
+  const read =
+    source.format === 'csv' ? await readCsv(engine, source, table, declared, loaded) : readOther(source);
   try {
     await engine.run(`CREATE OR REPLACE TABLE ${ident(table)} AS SELECT * FROM ${read}`);
   } catch (e) {
@@ -95,12 +97,16 @@ async function readCsv(
   // the file really has; a declared column that is missing is a check, not a read error.
   let header: string[] = [];
   try {
-    const d = await engine.rows(`DESCRIBE SELECT * FROM read_csv(${fileList(source)}, ${csvOptions(source)}, ignore_errors = true)`);
+    const d = await engine.rows(
+      `DESCRIBE SELECT * FROM read_csv(${fileList(source)}, ${csvOptions(source)}, ignore_errors = true)`,
+    );
     header = d.map((r) => String(r.column_name));
   } catch (e) {
     loaded.problems.push({ file: source.spec, kind: 'UNREADABLE', message: firstLine((e as Error).message) });
   }
-  const types = header.filter((c) => declared.has(c)).map((c) => `${literal(c)}: ${literal(declared.get(c)!)}`);
+  const types = header
+    .filter((c) => declared.has(c))
+    .map((c) => `${literal(c)}: ${literal(declared.get(c)!)}`);
   const typed = types.length ? `, types = {${types.join(', ')}}` : '';
   return `read_csv(${fileList(source)}, ${csvOptions(source)}${typed}, store_rejects = true, rejects_table = ${literal(`${table}__rejects`)}, rejects_scan = ${literal(`${table}__scans`)})`;
 }
@@ -125,4 +131,8 @@ async function collectRejects(engine: Engine, table: string, loaded: LoadedTable
   );
 }
 
-const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? s;
+const firstLine = (s: string) =>
+  s
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim() ?? s;

@@ -3,7 +3,7 @@
  * quantiles. Numeric columns are fetched once, sorted, as a typed array; the same array
  * then feeds the drift tests, so a column is sorted once however many things need it.
  */
-import { describeSorted, type Description } from '../metrics/statistics/describe.ts';
+import { type Description, describeSorted } from '../metrics/statistics/describe.ts';
 import { type Engine, ident } from './engine.ts';
 
 export interface ColumnProfile {
@@ -20,16 +20,25 @@ export interface ColumnProfile {
   top?: { value: string; count: number }[];
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 export const isNumericType = (duckType: string) => NUMERIC.test(duckType);
 
 /** Non-null values of a numeric column, ascending. */
 export function sortedValues(engine: Engine, table: string, column: string, expected: number) {
   const col = ident(column);
-  return engine.doubles(`SELECT ${col}::DOUBLE FROM ${ident(table)} WHERE ${col} IS NOT NULL ORDER BY 1`, expected);
+  return engine.doubles(
+    `SELECT ${col}::DOUBLE FROM ${ident(table)} WHERE ${col} IS NOT NULL ORDER BY 1`,
+    expected,
+  );
 }
 
-export function numericProfile(column: string, type: string, rows: number, sorted: Float64Array): ColumnProfile {
+export function numericProfile(
+  column: string,
+  type: string,
+  rows: number,
+  sorted: Float64Array,
+): ColumnProfile {
   const d: Description = describeSorted(sorted);
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   return {
@@ -56,7 +65,12 @@ export async function otherProfiles(
   if (columns.length === 0) return [];
   const parts = columns.flatMap(([c], i) => {
     const col = ident(c);
-    return [`count(${col}) AS c${i}`, `count(DISTINCT ${col}) AS d${i}`, `min(${col})::VARCHAR AS lo${i}`, `max(${col})::VARCHAR AS hi${i}`];
+    return [
+      `count(${col}) AS c${i}`,
+      `count(DISTINCT ${col}) AS d${i}`,
+      `min(${col})::VARCHAR AS lo${i}`,
+      `max(${col})::VARCHAR AS hi${i}`,
+    ];
   });
   const agg = await engine.one(`SELECT ${parts.join(', ')} FROM ${ident(table)}`);
   const out: ColumnProfile[] = [];
@@ -81,7 +95,11 @@ export async function otherProfiles(
 }
 
 /** Frequencies of a categorical column, for chi-square and Jensen–Shannon. */
-export async function categoryCounts(engine: Engine, table: string, column: string): Promise<Map<string, number>> {
+export async function categoryCounts(
+  engine: Engine,
+  table: string,
+  column: string,
+): Promise<Map<string, number>> {
   const col = ident(column);
   const rows = await engine.rows(
     `SELECT ${col}::VARCHAR AS v, count(*) AS n FROM ${ident(table)} WHERE ${col} IS NOT NULL GROUP BY ALL`,

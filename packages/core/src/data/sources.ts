@@ -51,9 +51,14 @@ export async function resolveSource(spec: string, what: string): Promise<Source>
   } else {
     const full = resolve(spec);
     const st = await stat(full).catch(() => undefined);
-    if (!st) throw new DataError(`${what} '${spec}' does not exist`, { fix: 'Check the path (it is relative to the working directory).' });
+    if (!st)
+      throw new DataError(`${what} '${spec}' does not exist`, {
+        fix: 'Check the path (it is relative to the working directory).',
+      });
     if (st.isDirectory()) {
-      throw new DataError(`${what} '${spec}' is a directory`, { fix: `Name the files, e.g. '${spec}/*.parquet'.` });
+      throw new DataError(`${what} '${spec}' is a directory`, {
+        fix: `Name the files, e.g. '${spec}/*.parquet'.`,
+      });
     }
     files = [full];
   }

@@ -16,7 +16,9 @@ export function actionYml(spec: StepSpec): string {
       },
     ]),
   );
-  const outputs = Object.fromEntries(Object.entries(spec.outputs).map(([n, o]) => [n, { description: o.description }]));
+  const outputs = Object.fromEntries(
+    Object.entries(spec.outputs).map(([n, o]) => [n, { description: o.description }]),
+  );
   const doc = {
     name: `modelship ${spec.id}`,
     description: spec.summary,

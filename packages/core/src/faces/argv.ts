@@ -1,6 +1,7 @@
 /** Command-line flags, checked against the step's schema: `--name value`, `--name=value`. */
-import { InputError } from '../errors.ts';
+
 import { closest } from '../data/contract/suggest.ts';
+import { InputError } from '../errors.ts';
 import type { StepSpec } from '../steps/spec.ts';
 
 export interface ParsedArgs {
@@ -18,7 +19,9 @@ export function parseArgv(spec: StepSpec, argv: string[]): ParsedArgs {
       continue;
     }
     if (!arg.startsWith('--')) {
-      throw new InputError(`unexpected argument '${arg}'`, { fix: `Inputs are flags: modelship ${spec.id} --help lists them.` });
+      throw new InputError(`unexpected argument '${arg}'`, {
+        fix: `Inputs are flags: modelship ${spec.id} --help lists them.`,
+      });
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
@@ -31,8 +34,10 @@ export function parseArgv(spec: StepSpec, argv: string[]): ParsedArgs {
     }
     let value: string;
     if (eq !== -1) value = arg.slice(eq + 1);
-    else if (f.kind === 'boolean' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'))) value = 'true';
-    else if (argv[i + 1] === undefined) throw new InputError(`option '--${name}' needs a value`, { fix: `Write --${name} <${f.kind}>.` });
+    else if (f.kind === 'boolean' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
+      value = 'true';
+    else if (argv[i + 1] === undefined)
+      throw new InputError(`option '--${name}' needs a value`, { fix: `Write --${name} <${f.kind}>.` });
     else value = argv[++i]!;
     // A list may be given as repeated flags.
     flags[name] = f.kind === 'list' && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;

@@ -5,11 +5,18 @@
  */
 import { stringify } from 'yaml';
 import { kebabToEnv } from '../platform/port.ts';
-import { VERSION } from '../version.ts';
 import type { StepSpec } from '../steps/spec.ts';
+import { VERSION } from '../version.ts';
 import { GENERATED_NOTE } from './action-yml.ts';
 
-const GITLAB_TYPE = { string: 'string', path: 'string', list: 'string', choice: 'string', boolean: 'boolean', number: 'number' };
+const GITLAB_TYPE = {
+  string: 'string',
+  path: 'string',
+  list: 'string',
+  choice: 'string',
+  boolean: 'boolean',
+  number: 'number',
+};
 
 export function componentTemplate(spec: StepSpec): string {
   const reports = `modelship-reports/${spec.id}`;
@@ -18,7 +25,8 @@ export function componentTemplate(spec: StepSpec): string {
     stage: { description: 'Stage the job runs in.', default: 'test' },
     image: { description: 'Image the job runs in; it needs Node.js 24 and npm.', default: 'node:24-slim' },
     cli: {
-      description: 'Command that starts the modelship CLI. The default installs the release matching this component.',
+      description:
+        'Command that starts the modelship CLI. The default installs the release matching this component.',
       default: `npx --yes @modelship/cli@${VERSION}`,
     },
   };

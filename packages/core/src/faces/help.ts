@@ -4,7 +4,11 @@ import type { StepSpec } from '../steps/spec.ts';
 export function stepHelp(spec: StepSpec): string {
   const rows = Object.entries(spec.inputs).map(([name, f]) => {
     const flag = `--${name}${f.kind === 'boolean' ? '' : ` <${f.kind === 'choice' ? f.choices!.join('|') : f.kind}>`}`;
-    const notes = [f.required ? 'required' : '', f.default !== undefined ? `default: ${f.default}` : '', f.secret ? 'secret' : '']
+    const notes = [
+      f.required ? 'required' : '',
+      f.default !== undefined ? `default: ${f.default}` : '',
+      f.secret ? 'secret' : '',
+    ]
       .filter(Boolean)
       .join(', ');
     return [flag, `${f.description}${notes ? ` (${notes})` : ''}`] as const;

@@ -6,7 +6,9 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function inputsTable(spec: StepSpec, nameOf: (n: string) => string = (n) => `\`${n}\``): string {
   const rows = Object.entries(spec.inputs).map(([n, f]) => {
     const def = f.required ? '**required**' : f.default !== undefined ? `\`${f.default}\`` : '';
-    const desc = f.choices ? `${f.description} One of ${f.choices.map((c) => `\`${c}\``).join(', ')}.` : f.description;
+    const desc = f.choices
+      ? `${f.description} One of ${f.choices.map((c) => `\`${c}\``).join(', ')}.`
+      : f.description;
     return `| ${nameOf(n)} | ${cell(desc)}${f.secret ? ' Masked in logs.' : ''} | ${def} | ${f.example ? `\`${f.example}\`` : ''} |`;
   });
   return ['| input | description | default | example |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -79,7 +79,8 @@ export class GitHubPlatform implements Platform {
   }
   mask(secret: string) {
     addSecret(secret);
-    for (const line of secret.split(/\r?\n/)) if (line.trim()) process.stdout.write(`::add-mask::${line.trim()}\n`);
+    for (const line of secret.split(/\r?\n/))
+      if (line.trim()) process.stdout.write(`::add-mask::${line.trim()}\n`);
   }
 
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
@@ -96,10 +97,13 @@ export class GitHubPlatform implements Platform {
       if (c.status === 'fail') command('error', c.message, { title: c.id });
       else if (c.status === 'warn') command('warning', c.message, { title: c.id });
     }
-    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, redact(String(v))]));
+    const outputs = Object.fromEntries(
+      Object.entries(result.outputs).map(([k, v]) => [k, redact(String(v))]),
+    );
     if (this.env.GITHUB_OUTPUT) appendKeyValues(this.env.GITHUB_OUTPUT, outputs);
     else for (const [k, v] of Object.entries(outputs)) this.info(`${k}=${v}`);
-    if (this.env.GITHUB_STEP_SUMMARY) appendFileSync(this.env.GITHUB_STEP_SUMMARY, redact(renderMarkdown(result.summary)));
+    if (this.env.GITHUB_STEP_SUMMARY)
+      appendFileSync(this.env.GITHUB_STEP_SUMMARY, redact(renderMarkdown(result.summary)));
   }
 
   runUrl() {

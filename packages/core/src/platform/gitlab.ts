@@ -5,10 +5,10 @@
  * file, and collapsible sections in the job log.
  */
 import { join } from 'node:path';
+import { writeFileAtomic } from '../report/files.ts';
 import { renderJUnit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { renderTerminal } from '../report/terminal.ts';
-import { writeFileAtomic } from '../report/files.ts';
 import type { StepSpec } from '../steps/spec.ts';
 import { LocalPlatform } from './local.ts';
 import { kebabToEnv, type StepResult } from './port.ts';
@@ -51,7 +51,10 @@ export class GitLabPlatform extends LocalPlatform {
       .map(([k, v]) => `${prefix}_${kebabToEnv(k)}=${redact(String(v)).replace(/\r?\n/g, ' ')}`)
       .join('\n');
     await writeFileAtomic(this.path('DOTENV', spec, 'env'), `${dotenv}\n`);
-    await writeFileAtomic(this.path('JUNIT', spec, 'junit.xml'), redact(renderJUnit(spec.id, result.checks, result.seconds)));
+    await writeFileAtomic(
+      this.path('JUNIT', spec, 'junit.xml'),
+      redact(renderJUnit(spec.id, result.checks, result.seconds)),
+    );
     await writeFileAtomic(this.path('SUMMARY', spec, 'md'), redact(renderMarkdown(result.summary)));
   }
 

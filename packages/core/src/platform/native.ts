@@ -29,11 +29,22 @@ const isMissing = (e: unknown, name: string) =>
 
 export function toolCacheDir(key: NativeKey, env: NodeJS.ProcessEnv = process.env): string {
   const { name, version } = PINNED[key];
-  const root = env.RUNNER_TOOL_CACHE || env.MODELSHIP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'));
-  return join(root, 'modelship-native', name.replace('/', '+'), version, `${process.platform}-${process.arch}`);
+  const root =
+    env.RUNNER_TOOL_CACHE || env.MODELSHIP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'));
+  return join(
+    root,
+    'modelship-native',
+    name.replace('/', '+'),
+    version,
+    `${process.platform}-${process.arch}`,
+  );
 }
 
-export async function loadNative<T>(key: NativeKey, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function loadNative<T>(
+  key: NativeKey,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const { name } = PINNED[key];
   if (env.MODELSHIP_NATIVE_INSTALL !== 'always') {
     try {
@@ -69,8 +80,20 @@ async function ensureInstalled(key: NativeKey, log: Logger, env: NodeJS.ProcessE
   try {
     await promisify(execFile)(
       npm,
-      ['install', '--no-save', '--no-audit', '--no-fund', '--omit=dev', '--prefix', dir, `${name}@${version}`],
-      { env: { ...env, ONNXRUNTIME_NODE_INSTALL: env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' }, maxBuffer: 16 << 20 },
+      [
+        'install',
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--omit=dev',
+        '--prefix',
+        dir,
+        `${name}@${version}`,
+      ],
+      {
+        env: { ...env, ONNXRUNTIME_NODE_INSTALL: env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' },
+        maxBuffer: 16 << 20,
+      },
     );
   } catch (e) {
     await rm(dir, { recursive: true, force: true });

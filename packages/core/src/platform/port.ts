@@ -3,8 +3,8 @@
  * Actions, GitLab CI and a local terminal; nothing outside platform/ knows which one is live.
  */
 import type { Location } from '../errors.ts';
-import type { StepSpec } from '../steps/spec.ts';
 import type { CheckResult, Summary } from '../report/summary.ts';
+import type { StepSpec } from '../steps/spec.ts';
 
 export interface Logger {
   info(message: string): void;

@@ -11,4 +11,5 @@ export async function writeFileAtomic(path: string, content: string): Promise<st
   return full;
 }
 
-export const writeJson = (path: string, value: unknown) => writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+export const writeJson = (path: string, value: unknown) =>
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);

@@ -8,7 +8,9 @@ function table(b: Extract<Block, { kind: 'table' }>, indent: string): string {
       .map((c, i) => (b.numeric?.[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(b.columns), indent + widths.map((w) => '─'.repeat(w)).join('  '), ...b.rows.map(line)].join('\n');
+  return [line(b.columns), indent + widths.map((w) => '─'.repeat(w)).join('  '), ...b.rows.map(line)].join(
+    '\n',
+  );
 }
 
 function block(b: Block, indent = ''): string {

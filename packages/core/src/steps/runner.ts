@@ -29,6 +29,8 @@ export function reportError(e: unknown, platform: Platform, step: string): numbe
     return EXIT.configuration;
   }
   const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  platform.error(`modelship ${step} failed unexpectedly; this is a bug.\n${redact(stack)}\nPlease report it: ${ISSUES_URL}`);
+  platform.error(
+    `modelship ${step} failed unexpectedly; this is a bug.\n${redact(stack)}\nPlease report it: ${ISSUES_URL}`,
+  );
   return EXIT.bug;
 }

@@ -30,7 +30,12 @@ interface FieldOptions {
   secret?: boolean;
 }
 
-function field<T>(kind: FieldKind, schema: z.ZodType<T>, o: FieldOptions, choices?: readonly string[]): Field<T> {
+function field<T>(
+  kind: FieldKind,
+  schema: z.ZodType<T>,
+  o: FieldOptions,
+  choices?: readonly string[],
+): Field<T> {
   return {
     kind,
     description: o.description,
@@ -54,7 +59,11 @@ export const input = {
     if (o.min !== undefined) n = n.min(o.min);
     if (o.max !== undefined) n = n.max(o.max);
     const schema = text.pipe(
-      z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected a number').transform(Number).pipe(n),
+      z
+        .string()
+        .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected a number')
+        .transform(Number)
+        .pipe(n),
     );
     return field<number>('number', schema, o);
   },
@@ -100,7 +109,8 @@ export interface StepSpec<F extends FieldsOf = FieldsOf, O extends string = stri
 
 export function defineStep<F extends FieldsOf, O extends string>(spec: StepSpec<F, O>): StepSpec<F, O> {
   for (const name of [...Object.keys(spec.inputs), ...Object.keys(spec.outputs)]) {
-    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) throw new Error(`${spec.id}: '${name}' is not kebab-case`);
+    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name))
+      throw new Error(`${spec.id}: '${name}' is not kebab-case`);
   }
   return spec;
 }

@@ -22,7 +22,8 @@ function boundLiteral(c: ColumnContract, v: number | string) {
 
 function valueList(c: ColumnContract, values: (string | number | boolean)[]) {
   if (isNumeric(c.type)) return values.map(Number).join(', ');
-  if (c.type === 'boolean') return values.map((v) => (String(v).toLowerCase() === 'true' ? 'true' : 'false')).join(', ');
+  if (c.type === 'boolean')
+    return values.map((v) => (String(v).toLowerCase() === 'true' ? 'true' : 'false')).join(', ');
   return values.map((v) => literal(String(v))).join(', ');
 }
 
@@ -31,10 +32,13 @@ async function assertRegex(engine: Engine, rule: Rule<string>) {
   try {
     await engine.run(`SELECT regexp_full_match('', ${literal(rule.value)})`);
   } catch (e) {
-    throw new ConfigurationError(`regex ${JSON.stringify(rule.value)} does not compile: ${(e as Error).message.split('\n')[0]}`, {
-      where: rule.where,
-      fix: 'Use RE2 syntax (no look-around or back-references).',
-    });
+    throw new ConfigurationError(
+      `regex ${JSON.stringify(rule.value)} does not compile: ${(e as Error).message.split('\n')[0]}`,
+      {
+        where: rule.where,
+        fix: 'Use RE2 syntax (no look-around or back-references).',
+      },
+    );
   }
 }
 
@@ -64,11 +68,18 @@ export async function columnChecks(
     if (!present) {
       if (c.required.value) {
         results.push(
-          check(id('present'), group, false, c.required.severity, `column '${c.name}' is missing from the data`, {
-            observed: 'missing',
-            expected: 'present',
-            where: c.required.where,
-          }),
+          check(
+            id('present'),
+            group,
+            false,
+            c.required.severity,
+            `column '${c.name}' is missing from the data`,
+            {
+              observed: 'missing',
+              expected: 'present',
+              where: c.required.where,
+            },
+          ),
         );
       }
       continue;
@@ -85,11 +96,18 @@ export async function columnChecks(
       evaluate.push((row) => {
         const n = Number(row[nulls]);
         results.push(
-          check(id('nullable'), group, n === 0, r.severity, `${plural(n, 'null')} in '${c.name}', which is not nullable`, {
-            observed: n,
-            expected: 0,
-            where: r.where,
-          }),
+          check(
+            id('nullable'),
+            group,
+            n === 0,
+            r.severity,
+            `${plural(n, 'null')} in '${c.name}', which is not nullable`,
+            {
+              observed: n,
+              expected: 0,
+              where: r.where,
+            },
+          ),
         );
       });
     }
@@ -98,11 +116,18 @@ export async function columnChecks(
       evaluate.push((row) => {
         const f = data.rows ? Number(row[nulls]) / data.rows : 0;
         results.push(
-          check(id('max_null_fraction'), group, f <= r.value, r.severity, `null fraction of '${c.name}' is ${formatValue(f)} (at most ${r.value})`, {
-            observed: f,
-            expected: `<= ${r.value}`,
-            where: r.where,
-          }),
+          check(
+            id('max_null_fraction'),
+            group,
+            f <= r.value,
+            r.severity,
+            `null fraction of '${c.name}' is ${formatValue(f)} (at most ${r.value})`,
+            {
+              observed: f,
+              expected: `<= ${r.value}`,
+              where: r.where,
+            },
+          ),
         );
       });
     }
@@ -118,11 +143,18 @@ export async function columnChecks(
         const n = Number(row[bad]);
         const word = rule === 'min' ? 'below' : 'above';
         results.push(
-          check(id(rule), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' ${word} ${r.value} (${agg} is ${row[seen] ?? 'null'})`, {
-            observed: row[seen] ?? null,
-            expected: `${rule === 'min' ? '>=' : '<='} ${r.value}`,
-            where: r.where,
-          }),
+          check(
+            id(rule),
+            group,
+            n === 0,
+            r.severity,
+            `${plural(n, 'value')} of '${c.name}' ${word} ${r.value} (${agg} is ${row[seen] ?? 'null'})`,
+            {
+              observed: row[seen] ?? null,
+              expected: `${rule === 'min' ? '>=' : '<='} ${r.value}`,
+              where: r.where,
+            },
+          ),
         );
       });
     }
@@ -135,11 +167,18 @@ export async function columnChecks(
         const n = Number(row[bad]);
         const ex = (row[examples] as string[] | null) ?? [];
         results.push(
-          check(id('allowed'), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' outside the allowed set${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`, {
-            observed: ex,
-            expected: r.value,
-            where: r.where,
-          }),
+          check(
+            id('allowed'),
+            group,
+            n === 0,
+            r.severity,
+            `${plural(n, 'value')} of '${c.name}' outside the allowed set${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`,
+            {
+              observed: ex,
+              expected: r.value,
+              where: r.where,
+            },
+          ),
         );
       });
     }
@@ -153,11 +192,18 @@ export async function columnChecks(
         const n = Number(row[bad]);
         const ex = (row[examples] as string[] | null) ?? [];
         results.push(
-          check(id('regex'), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' do not match /${r.value}/${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`, {
-            observed: n,
-            expected: 0,
-            where: r.where,
-          }),
+          check(
+            id('regex'),
+            group,
+            n === 0,
+            r.severity,
+            `${plural(n, 'value')} of '${c.name}' do not match /${r.value}/${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`,
+            {
+              observed: n,
+              expected: 0,
+              where: r.where,
+            },
+          ),
         );
       });
     }
@@ -167,23 +213,36 @@ export async function columnChecks(
       evaluate.push((row) => {
         const n = Number(row[dup]);
         results.push(
-          check(id('unique'), group, n === 0, r.severity, `${plural(n, 'repeated value')} in '${c.name}', which must be unique`, {
-            observed: n,
-            expected: 0,
-            where: r.where,
-          }),
+          check(
+            id('unique'),
+            group,
+            n === 0,
+            r.severity,
+            `${plural(n, 'repeated value')} in '${c.name}', which must be unique`,
+            {
+              observed: n,
+              expected: 0,
+              where: r.where,
+            },
+          ),
         );
       });
     }
   }
   if (pending.length) {
-    const row = await engine.one(`SELECT ${pending.map((p) => `${p.sql} AS ${p.alias}`).join(', ')} FROM ${ident(data.table)}`);
+    const row = await engine.one(
+      `SELECT ${pending.map((p) => `${p.sql} AS ${p.alias}`).join(', ')} FROM ${ident(data.table)}`,
+    );
     for (const e of evaluate) e(row);
   }
   return results;
 }
 
-function typeCheck(c: ColumnContract, casts: ParseProblem[] | undefined, failures: TypeFailures | undefined): DataCheck {
+function typeCheck(
+  c: ColumnContract,
+  casts: ParseProblem[] | undefined,
+  failures: TypeFailures | undefined,
+): DataCheck {
   const group = `column.${c.name}`;
   const where = c.where;
   if (casts?.length) {
@@ -191,18 +250,32 @@ function typeCheck(c: ColumnContract, casts: ParseProblem[] | undefined, failure
       .slice(0, 3)
       .map((p) => `${p.file}:${p.line}`)
       .join(', ');
-    return check(`${group}.type`, group, false, 'error', `${plural(casts.length, 'value')} of '${c.name}' are not ${c.type} (rows set aside; see ${first})`, {
-      observed: casts.slice(0, 3).map((p) => ({ file: p.file, line: p.line, text: p.text })),
-      expected: c.type,
-      where,
-    });
+    return check(
+      `${group}.type`,
+      group,
+      false,
+      'error',
+      `${plural(casts.length, 'value')} of '${c.name}' are not ${c.type} (rows set aside; see ${first})`,
+      {
+        observed: casts.slice(0, 3).map((p) => ({ file: p.file, line: p.line, text: p.text })),
+        expected: c.type,
+        where,
+      },
+    );
   }
   if (failures) {
-    return check(`${group}.type`, group, false, 'error', `${plural(failures.count, 'value')} of '${c.name}' are not ${c.type}, e.g. ${failures.examples.map((e) => JSON.stringify(e)).join(', ')}`, {
-      observed: failures.examples,
-      expected: c.type,
-      where,
-    });
+    return check(
+      `${group}.type`,
+      group,
+      false,
+      'error',
+      `${plural(failures.count, 'value')} of '${c.name}' are not ${c.type}, e.g. ${failures.examples.map((e) => JSON.stringify(e)).join(', ')}`,
+      {
+        observed: failures.examples,
+        expected: c.type,
+        where,
+      },
+    );
   }
   return check(`${group}.type`, group, true, 'error', `'${c.name}' is ${c.type}`);
 }

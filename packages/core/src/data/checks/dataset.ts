@@ -23,10 +23,19 @@ export function readableCheck(data: LoadedTable, name: string): DataCheck {
     .map((p) => `${p.file}${p.line ? `:${p.line}` : ''} ${p.message}`)
     .join('; ');
   const rows = problems.filter((p) => p.line !== undefined).length;
-  return check('data.readable', 'data', false, 'error', rows ? `${plural(rows, 'row')} could not be parsed and were set aside: ${shown}` : `${name} could not be read: ${shown}`, {
-    observed: problems.slice(0, 10),
-    expected: 'no unparseable rows',
-  });
+  return check(
+    'data.readable',
+    'data',
+    false,
+    'error',
+    rows
+      ? `${plural(rows, 'row')} could not be parsed and were set aside: ${shown}`
+      : `${name} could not be read: ${shown}`,
+    {
+      observed: problems.slice(0, 10),
+      expected: 'no unparseable rows',
+    },
+  );
 }
 
 export function rowsCheck(data: LoadedTable, contract: Contract): DataCheck {
@@ -47,44 +56,75 @@ export function extraColumnsCheck(data: LoadedTable, contract: Contract): DataCh
   const declared = new Set(contract.columns.map((c) => c.name));
   const extra = [...data.columns.keys()].filter((c) => !declared.has(c));
   const sev = contract.extraColumns === 'forbid' ? 'error' : 'warning';
-  return check('dataset.extra_columns', 'dataset', extra.length === 0, sev, extra.length ? `columns not in the contract: ${extra.join(', ')}` : 'no columns beyond the contract', {
-    observed: extra,
-    expected: [],
-    where: contract.extraColumnsWhere,
-  });
+  return check(
+    'dataset.extra_columns',
+    'dataset',
+    extra.length === 0,
+    sev,
+    extra.length ? `columns not in the contract: ${extra.join(', ')}` : 'no columns beyond the contract',
+    {
+      observed: extra,
+      expected: [],
+      where: contract.extraColumnsWhere,
+    },
+  );
 }
 
-export async function duplicateChecks(engine: Engine, data: LoadedTable, contract: Contract): Promise<DataCheck[]> {
+export async function duplicateChecks(
+  engine: Engine,
+  data: LoadedTable,
+  contract: Contract,
+): Promise<DataCheck[]> {
   if (!contract.maxDuplicateRows && !contract.maxDuplicateFraction) return [];
   const t = ident(data.table);
-  const r = await engine.one(`SELECT (SELECT count(*) FROM ${t}) - (SELECT count(*) FROM (SELECT DISTINCT * FROM ${t})) AS n`);
+  const r = await engine.one(
+    `SELECT (SELECT count(*) FROM ${t}) - (SELECT count(*) FROM (SELECT DISTINCT * FROM ${t})) AS n`,
+  );
   const n = Number(r.n);
   const out: DataCheck[] = [];
   if (contract.maxDuplicateRows) {
     const rule = contract.maxDuplicateRows;
     out.push(
-      check('dataset.duplicates', 'dataset', n <= rule.value, rule.severity, `${plural(n, 'duplicate row')} (at most ${rule.value})`, {
-        observed: n,
-        expected: `<= ${rule.value}`,
-        where: rule.where,
-      }),
+      check(
+        'dataset.duplicates',
+        'dataset',
+        n <= rule.value,
+        rule.severity,
+        `${plural(n, 'duplicate row')} (at most ${rule.value})`,
+        {
+          observed: n,
+          expected: `<= ${rule.value}`,
+          where: rule.where,
+        },
+      ),
     );
   }
   if (contract.maxDuplicateFraction) {
     const rule = contract.maxDuplicateFraction;
     const f = data.rows ? n / data.rows : 0;
     out.push(
-      check('dataset.duplicate_fraction', 'dataset', f <= rule.value, rule.severity, `duplicate fraction ${formatValue(f)} (at most ${rule.value})`, {
-        observed: f,
-        expected: `<= ${rule.value}`,
-        where: rule.where,
-      }),
+      check(
+        'dataset.duplicate_fraction',
+        'dataset',
+        f <= rule.value,
+        rule.severity,
+        `duplicate fraction ${formatValue(f)} (at most ${rule.value})`,
+        {
+          observed: f,
+          expected: `<= ${rule.value}`,
+          where: rule.where,
+        },
+      ),
     );
   }
   return out;
 }
 
-export async function labelCheck(engine: Engine, data: LoadedTable, contract: Contract): Promise<DataCheck | undefined> {
+export async function labelCheck(
+  engine: Engine,
+  data: LoadedTable,
+  contract: Contract,
+): Promise<DataCheck | undefined> {
   const label = contract.label;
   if (!label || !data.columns.has(label.column)) return undefined;
   const col = ident(label.column);
@@ -92,7 +132,9 @@ export async function labelCheck(engine: Engine, data: LoadedTable, contract: Co
     `SELECT ${col}::VARCHAR AS class, count(*) AS n FROM ${ident(data.table)} WHERE ${col} IS NOT NULL GROUP BY ALL ORDER BY n, class`,
   );
   const total = classes.reduce((s, c) => s + Number(c.n), 0);
-  const fractions = Object.fromEntries(classes.map((c) => [String(c.class), total ? Number(c.n) / total : 0]));
+  const fractions = Object.fromEntries(
+    classes.map((c) => [String(c.class), total ? Number(c.n) / total : 0]),
+  );
   const smallest = classes[0];
   const min = label.minClassFraction ?? 0;
   const f = smallest && total ? Number(smallest.n) / total : 0;
@@ -108,9 +150,14 @@ export async function labelCheck(engine: Engine, data: LoadedTable, contract: Co
   });
 }
 
-export async function leakageChecks(engine: Engine, data: LoadedTable, contract: Contract): Promise<DataCheck[]> {
+export async function leakageChecks(
+  engine: Engine,
+  data: LoadedTable,
+  contract: Contract,
+): Promise<DataCheck[]> {
   const out: DataCheck[] = [];
-  for (const [i, rule] of contract.leakage.entries()) out.push(await leakageCheck(engine, data, contract, rule, i));
+  for (const [i, rule] of contract.leakage.entries())
+    out.push(await leakageCheck(engine, data, contract, rule, i));
   return out;
 }
 
@@ -124,14 +171,23 @@ async function leakageCheck(
   const source = await resolveSource(rule.against, `leakage dataset (${contract.file})`);
   const declared = new Map(contract.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]]));
   const other = await loadTable(engine, source, `leakage_${i}`, declared);
-  const shared = (rule.columns ?? [...data.columns.keys()]).filter((c) => data.columns.has(c) && other.columns.has(c));
+  const shared = (rule.columns ?? [...data.columns.keys()]).filter(
+    (c) => data.columns.has(c) && other.columns.has(c),
+  );
   const id = `dataset.leakage.${basename(rule.against).replace(/[^A-Za-z0-9_.-]/g, '_')}`;
   if (shared.length === 0) {
-    return check(id, 'dataset', false, rule.severity, `'${rule.against}' shares no columns with the data, so leakage cannot be tested`, {
-      observed: [...other.columns.keys()],
-      expected: rule.columns ?? 'columns in common',
-      where: rule.where,
-    });
+    return check(
+      id,
+      'dataset',
+      false,
+      rule.severity,
+      `'${rule.against}' shares no columns with the data, so leakage cannot be tested`,
+      {
+        observed: [...other.columns.keys()],
+        expected: rule.columns ?? 'columns in common',
+        where: rule.where,
+      },
+    );
   }
   const cols = shared.map(ident).join(', ');
   const r = await engine.one(
@@ -139,9 +195,16 @@ async function leakageCheck(
   );
   const n = Number(r.n);
   await engine.run(`DROP TABLE ${ident(other.table)}`);
-  return check(id, 'dataset', n <= rule.maxSharedRows, rule.severity, `${plural(n, 'distinct row')} also in '${rule.against}' (at most ${rule.maxSharedRows})`, {
-    observed: n,
-    expected: `<= ${rule.maxSharedRows}`,
-    where: rule.where,
-  });
+  return check(
+    id,
+    'dataset',
+    n <= rule.maxSharedRows,
+    rule.severity,
+    `${plural(n, 'distinct row')} also in '${rule.against}' (at most ${rule.maxSharedRows})`,
+    {
+      observed: n,
+      expected: `<= ${rule.maxSharedRows}`,
+      where: rule.where,
+    },
+  );
 }

@@ -30,11 +30,18 @@ export async function sqlChecks(engine: Engine, contract: Contract): Promise<Dat
     }
     const what = c.description ?? c.id;
     out.push(
-      check(`sql.${c.id}`, 'sql', n <= c.max, c.severity, `${what}: ${plural(n, 'violating row')} (at most ${c.max})`, {
-        observed: n,
-        expected: `<= ${c.max}`,
-        where: c.where,
-      }),
+      check(
+        `sql.${c.id}`,
+        'sql',
+        n <= c.max,
+        c.severity,
+        `${what}: ${plural(n, 'violating row')} (at most ${c.max})`,
+        {
+          observed: n,
+          expected: `<= ${c.max}`,
+          where: c.where,
+        },
+      ),
     );
   }
   return out;

@@ -7,15 +7,7 @@ import { relative } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigurationError, type Location } from '../../errors.ts';
-import type {
-  ColumnContract,
-  ColumnType,
-  Contract,
-  DriftRule,
-  DriftTest,
-  Rule,
-  Severity,
-} from './model.ts';
+import type { ColumnContract, ColumnType, Contract, DriftRule, DriftTest, Rule, Severity } from './model.ts';
 import { isCategorical, isNumeric } from './model.ts';
 import { contractSchema, EXPECTED, type RawContract } from './schema.ts';
 import { closest } from './suggest.ts';
@@ -36,7 +28,9 @@ class Locator {
   at(path: Path, key?: string): Location {
     const shown = [...path, ...(key ? [key] : [])].join('.');
     for (let p = path; ; p = p.slice(0, -1)) {
-      const node = p.length ? (this.doc.getIn(p, true) as Node | undefined) : (this.doc.contents as Node | null);
+      const node = p.length
+        ? (this.doc.getIn(p, true) as Node | undefined)
+        : (this.doc.contents as Node | null);
       if (node?.range) {
         let offset = node.range[0];
         if (key && isMap(node)) {
@@ -173,13 +167,15 @@ function normalise(raw: RawContract, at: Locator): Contract {
 
   const ds = raw.dataset ?? {};
   const dsSev: Severity = ds.severity ?? top;
-  const dsRule = <T>(key: string, v: RawRule<T> | undefined) => resolveRule(v, dsSev, at.at(['dataset', key]));
+  const dsRule = <T>(key: string, v: RawRule<T> | undefined) =>
+    resolveRule(v, dsSev, at.at(['dataset', key]));
   const contract: Contract = {
     file: at.file,
     columns,
     leakage: (ds.leakage ?? []).map((l, i) => {
       const where = at.at(['dataset', 'leakage', i]);
-      for (const c of l.columns ?? []) known(c, at.at(['dataset', 'leakage', i, 'columns']), 'dataset.leakage');
+      for (const c of l.columns ?? [])
+        known(c, at.at(['dataset', 'leakage', i, 'columns']), 'dataset.leakage');
       return {
         against: l.against,
         ...(l.columns && { columns: l.columns }),
@@ -237,7 +233,10 @@ function normalise(raw: RawContract, at: Locator): Contract {
   const ids = new Set<string>();
   for (const c of contract.checks) {
     if (ids.has(c.id)) {
-      throw new ConfigurationError(`two checks share the id '${c.id}'`, { where: c.where, fix: 'Give each check its own id.' });
+      throw new ConfigurationError(`two checks share the id '${c.id}'`, {
+        where: c.where,
+        fix: 'Give each check its own id.',
+      });
     }
     ids.add(c.id);
   }
@@ -251,7 +250,11 @@ function resolveRule<T>(v: RawRule<T> | undefined, severity: Severity, where: Lo
   if (v === undefined) return undefined;
   const long = typeof v === 'object' && v !== null && !Array.isArray(v) && 'value' in v;
   return long
-    ? { value: (v as { value: T }).value, severity: (v as { severity?: Severity }).severity ?? severity, where }
+    ? {
+        value: (v as { value: T }).value,
+        severity: (v as { severity?: Severity }).severity ?? severity,
+        where,
+      }
     : { value: v as T, severity, where };
 }
 
@@ -262,13 +265,24 @@ function checkColumnRules(c: ColumnContract) {
   };
   for (const bound of [c.min, c.max]) {
     if (!bound) continue;
-    if (numeric && typeof bound.value !== 'number') wrong(bound, 'its bounds must be numbers', 'Write the bound as a number.');
-    if (c.type === 'timestamp' && (typeof bound.value !== 'string' || Number.isNaN(Date.parse(bound.value)))) {
+    if (numeric && typeof bound.value !== 'number')
+      wrong(bound, 'its bounds must be numbers', 'Write the bound as a number.');
+    if (
+      c.type === 'timestamp' &&
+      (typeof bound.value !== 'string' || Number.isNaN(Date.parse(bound.value)))
+    ) {
       wrong(bound, 'its bounds must be ISO dates', "Write e.g. '2024-01-01' or '2024-01-01T00:00:00Z'.");
     }
-    if (!numeric && c.type !== 'timestamp') wrong(bound, 'min and max do not apply', 'Use allowed: or regex: instead.');
+    if (!numeric && c.type !== 'timestamp')
+      wrong(bound, 'min and max do not apply', 'Use allowed: or regex: instead.');
   }
-  if (c.min && c.max && typeof c.min.value === 'number' && typeof c.max.value === 'number' && c.min.value > c.max.value) {
+  if (
+    c.min &&
+    c.max &&
+    typeof c.min.value === 'number' &&
+    typeof c.max.value === 'number' &&
+    c.min.value > c.max.value
+  ) {
     wrong(c.min, 'min must not exceed max', 'Swap or correct the bounds.');
   }
   if (c.regex && !(c.type === 'string' || c.type === 'category')) {
@@ -290,6 +304,13 @@ function driftRule(
   if (test === 'off') return undefined;
   if (type === 'timestamp' && test === 'auto') return undefined;
   const numericOnly: DriftTest[] = ['ks', 'psi', 'wasserstein'];
+  const fits = numericOnly.includes(test as DriftTest)
+    ? isNumeric(type)
+    : test !== 'chi2' || isCategorical(type);
+  // A contract-wide default that does not fit this column's type simply skips it; only a
+  // test named on the column itself is a mistake to report.
+  const explicit = typeof setting === 'string' || obj?.test !== undefined;
+  if (!fits && !explicit) return undefined;
   if (numericOnly.includes(test as DriftTest) && !isNumeric(type)) {
     throw new ConfigurationError(`drift test '${test}' needs a numeric column, and this one is ${type}`, {
       where,

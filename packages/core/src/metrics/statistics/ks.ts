@@ -79,7 +79,7 @@ function probOutsideBand(m: number, n: number, g: number, h: number): number {
   // Row i = 0: only j steps.
   prev[0] = 1;
   for (let j = 1; j <= n; j++) {
-    prev[j] = inside(0, j) ? prev[j - 1]! * (n - j + 1) / (m + n - j + 1) : 0;
+    prev[j] = inside(0, j) ? (prev[j - 1]! * (n - j + 1)) / (m + n - j + 1) : 0;
   }
   for (let i = 1; i <= m; i++) {
     next.fill(0);

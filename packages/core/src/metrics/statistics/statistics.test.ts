@@ -93,7 +93,10 @@ describe('chi-square agrees with scipy.stats.chi2_contingency', () => {
     it(`table ${i + 1}`, () => {
       const got = chi2Contingency(t);
       const [stat, p] = expected[i]!;
-      assert.ok(Math.abs(got.statistic - stat) <= STAT_TOL * Math.max(1, stat), `${got.statistic} vs ${stat}`);
+      assert.ok(
+        Math.abs(got.statistic - stat) <= STAT_TOL * Math.max(1, stat),
+        `${got.statistic} vs ${stat}`,
+      );
       assert.ok(Math.abs(got.pValue - p) <= P_TOL, `${got.pValue} vs ${p}`);
     });
   });
@@ -107,7 +110,9 @@ describe('chi-square agrees with scipy.stats.chi2_contingency', () => {
       [1e-3, 3],
     ];
     const want = scipy(cases.map((args) => ({ fn: 'chi2_sf', args }) as ScipyCase)) as number[];
-    cases.forEach(([x, k], i) => assert.ok(Math.abs(chi2Sf(x, k) - want[i]!) <= 1e-10, `chi2.sf(${x}, ${k})`));
+    for (const [i, [x, k]] of cases.entries()) {
+      assert.ok(Math.abs(chi2Sf(x, k) - want[i]!) <= 1e-10, `chi2.sf(${x}, ${k})`);
+    }
   });
 });
 
@@ -123,7 +128,8 @@ describe('distances agree with scipy', () => {
   ]) as number[];
   it('wasserstein_distance', () => assert.ok(Math.abs(wasserstein1(sorted(u), sorted(v)) - w!) <= STAT_TOL));
   it('jensenshannon, base 2', () => assert.ok(Math.abs(jensenShannon(p, q) - js!) <= STAT_TOL));
-  it('quantile (linear interpolation)', () => assert.ok(Math.abs(quantileSorted(sorted(v), 0.25) - q25!) <= 1e-12));
+  it('quantile (linear interpolation)', () =>
+    assert.ok(Math.abs(quantileSorted(sorted(v), 0.25) - q25!) <= 1e-12));
   it('identical samples are at distance zero', () => {
     assert.equal(wasserstein1(sorted(u), sorted(u)), 0);
     assert.equal(jensenShannon(p, p), 0);

@@ -3,8 +3,7 @@
  * profile every column, test drift, and write the report. Bad data is a verdict (failed
  * checks); only a bad contract or input is a configuration error.
  */
-import type { Platform } from '../../platform/port.ts';
-import { writeJson } from '../../report/files.ts';
+
 import { columnChecks } from '../../data/checks/columns.ts';
 import {
   duplicateChecks,
@@ -32,6 +31,8 @@ import {
   sortedValues,
 } from '../../data/profile.ts';
 import { digestSource, displayName, resolveSource, type Source } from '../../data/sources.ts';
+import type { Platform } from '../../platform/port.ts';
+import { writeJson } from '../../report/files.ts';
 import type { StepOutcome } from '../types.ts';
 import type { ValidateDataInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
@@ -48,17 +49,23 @@ export async function run(inputs: ValidateDataInputs, platform: Platform): Promi
     const [data, reference] = await platform.group(`Reading ${displayName(source)}`, async () => {
       const d = await loadTable(engine, source, 'data', declared);
       const r = refSource ? await loadTable(engine, refSource, 'reference', declared) : undefined;
-      platform.info(`data: ${d.rows.toLocaleString('en-US')} rows, ${d.columns.size} columns (${source.format}, ${source.files.length} file(s))`);
+      platform.info(
+        `data: ${d.rows.toLocaleString('en-US')} rows, ${d.columns.size} columns (${source.format}, ${source.files.length} file(s))`,
+      );
       if (r) platform.info(`reference: ${r.rows.toLocaleString('en-US')} rows, ${r.columns.size} columns`);
       return [d, r] as const;
     });
-    const checks = await platform.group('Checking the contract', () => contractChecks(engine, contract, data, reference));
+    const checks = await platform.group('Checking the contract', () =>
+      contractChecks(engine, contract, data, reference),
+    );
     const { profile, drift } = await platform.group('Profiling and drift', () =>
       profileAndDrift(engine, contract, data, reference, platform),
     );
     const allChecks = [...checks, ...drift.map(driftCheck)];
     const failOn = inputs['fail-on'] ?? 'error';
-    const failing = allChecks.filter((c) => c.status === 'fail' || (c.status === 'warn' && failOn === 'warning'));
+    const failing = allChecks.filter(
+      (c) => c.status === 'fail' || (c.status === 'warn' && failOn === 'warning'),
+    );
     const passed = failOn === 'never' ? true : failing.length === 0;
     const dataDigest = await digest;
     const report = {
@@ -165,13 +172,18 @@ async function profileAndDrift(
       profile.push(numericProfile(name, type, data.rows, values));
       if (rule?.drift && inReference && isNumeric(rule.type)) {
         const ref = await sortedValues(engine, 'reference', name, reference!.rows);
-        if (ref.length && values.length) drift.push(numericDrift(name, rule.drift, ref, values, contract.driftThresholds));
+        if (ref.length && values.length)
+          drift.push(numericDrift(name, rule.drift, ref, values, contract.driftThresholds));
       }
     } else {
       others.push([name, type]);
       if (rule?.drift && inReference && !isNumeric(rule.type)) {
-        const [ref, cur] = await Promise.all([categoryCounts(engine, 'reference', name), categoryCounts(engine, 'data', name)]);
-        if (ref.size && cur.size) drift.push(categoricalDrift(name, rule.drift, ref, cur, contract.driftThresholds));
+        const [ref, cur] = await Promise.all([
+          categoryCounts(engine, 'reference', name),
+          categoryCounts(engine, 'data', name),
+        ]);
+        if (ref.size && cur.size)
+          drift.push(categoricalDrift(name, rule.drift, ref, cur, contract.driftThresholds));
       }
     }
     const done = i + 1;
@@ -184,17 +196,30 @@ async function profileAndDrift(
   const order = new Map(columns.map(([c], i) => [c, i]));
   profile.sort((a, b) => (order.get(a.column) ?? 0) - (order.get(b.column) ?? 0));
   if (reference && rules.size && drift.length === 0 && data.rows > 0) {
-    platform.notice('no drift test ran: no column with a drift rule has values in both the data and the reference');
+    platform.notice(
+      'no drift test ran: no column with a drift rule has values in both the data and the reference',
+    );
   }
   return { profile, drift };
 }
 
 function driftCheck(d: DriftResult): DataCheck {
-  const measure = d.p_value === null ? `${d.test} ${fmt(d.statistic)} (threshold ${fmt(d.threshold)})` : `${d.test} p=${fmt(d.p_value)} (threshold ${fmt(d.threshold)})`;
-  return check(`drift.${d.column}`, 'drift', !d.drifted, d.severity, `${d.drifted ? 'drift' : 'no drift'} in '${d.column}': ${measure}`, {
-    observed: d.p_value ?? d.statistic,
-    expected: d.p_value === null ? `<= ${d.threshold}` : `>= ${d.threshold}`,
-  });
+  const measure =
+    d.p_value === null
+      ? `${d.test} ${fmt(d.statistic)} (threshold ${fmt(d.threshold)})`
+      : `${d.test} p=${fmt(d.p_value)} (threshold ${fmt(d.threshold)})`;
+  return check(
+    `drift.${d.column}`,
+    'drift',
+    !d.drifted,
+    d.severity,
+    `${d.drifted ? 'drift' : 'no drift'} in '${d.column}': ${measure}`,
+    {
+      observed: d.p_value ?? d.statistic,
+      expected: d.p_value === null ? `<= ${d.threshold}` : `>= ${d.threshold}`,
+    },
+  );
 }
 
-const fmt = (x: number) => (Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : String(Number(x.toPrecision(4))));
+const fmt = (x: number) =>
+  Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : String(Number(x.toPrecision(4)));

@@ -36,11 +36,20 @@ export function buildSummary(f: Facts): Summary {
     blocks.push({
       kind: 'table',
       columns: ['', 'check', 'what', 'expected', 'rule'],
-      rows: problems.map((c) => [c.status === 'fail' ? '❌' : '⚠️', c.id, c.message, formatValue(c.expected), where(c)]),
+      rows: problems.map((c) => [
+        c.status === 'fail' ? '❌' : '⚠️',
+        c.id,
+        c.message,
+        formatValue(c.expected),
+        where(c),
+      ]),
     });
   }
   if (f.drift.length) {
-    blocks.push({ kind: 'heading', text: `Drift against ${f.reference ? displayName(f.reference.source) : 'the reference'}` });
+    blocks.push({
+      kind: 'heading',
+      text: `Drift against ${f.reference ? displayName(f.reference.source) : 'the reference'}`,
+    });
     blocks.push({
       kind: 'table',
       columns: ['column', 'test', 'statistic', 'p-value', 'threshold', 'drift'],
@@ -85,7 +94,9 @@ export function buildSummary(f: Facts): Summary {
     blocks.push({
       kind: 'details',
       title: `${passedChecks.length} passed checks`,
-      blocks: [{ kind: 'table', columns: ['check', 'result'], rows: passedChecks.map((c) => [c.id, c.message]) }],
+      blocks: [
+        { kind: 'table', columns: ['check', 'result'], rows: passedChecks.map((c) => [c.id, c.message]) },
+      ],
     });
   }
   return { title: 'modelship validate-data', passed: f.passed, headline, blocks };
