@@ -30,24 +30,32 @@ const gcl = (dir: string) =>
     env: cleanEnv({ HOME: dir }),
   });
 
-// The job runs the CLI bundle from this checkout on the Node the tests run on.
-const cli = `${NODE} ${CLI}`;
+/** A pipeline including the component at the commit under test, the CLI bundle from this checkout. */
+function including(inputs: Record<string, string>, rest = ''): string {
+  const lines = Object.entries({ cli: `${NODE} ${CLI}`, ...inputs }).map(
+    ([k, v]) => `      ${k}: ${JSON.stringify(v)}`,
+  );
+  return `include:
+  - component: $CI_SERVER_FQDN/modelship/components/validate-data@$CI_COMMIT_SHA
+    inputs:
+${lines.join('\n')}
+${rest}`;
+}
 
 describe('validate-data as a GitLab CI/CD component', () => {
   it('runs the job, writes dotenv and JUnit reports, and hands outputs to a later job', async (t) => {
     const dir = await tempDir(t);
     await project(
       dir,
-      `include:
-  - component: $CI_SERVER_FQDN/modelship/components/validate-data@$CI_COMMIT_SHA
-    inputs:
-      as: check-data
-      stage: test
-      cli: ${cli}
-      data: examples/data/iris-train.csv
-      contract: examples/contract.yml
-      reference: examples/data/iris-reference.csv
-
+      including(
+        {
+          as: 'check-data',
+          stage: 'test',
+          data: 'examples/data/iris-train.csv',
+          contract: 'examples/contract.yml',
+          reference: 'examples/data/iris-reference.csv',
+        },
+        `
 stages: [test, build]
 
 train:
@@ -56,6 +64,7 @@ train:
   script:
     - echo "passed=$VALIDATE_DATA_PASSED rows=$VALIDATE_DATA_ROWS digest=$VALIDATE_DATA_DATA_DIGEST"
 `,
+      ),
     );
     const r = await gcl(dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -71,16 +80,7 @@ train:
 
   it('fails the job on bad data, with each failed check as a JUnit failure', async (t) => {
     const dir = await tempDir(t);
-    await project(
-      dir,
-      `include:
-  - component: $CI_SERVER_FQDN/modelship/components/validate-data@$CI_COMMIT_SHA
-    inputs:
-      cli: ${cli}
-      data: examples/data/iris.csv
-      contract: examples/contract.yml
-`,
-    );
+    await project(dir, including({ data: 'examples/data/iris.csv', contract: 'examples/contract.yml' }));
     const r = await gcl(dir);
     assert.notEqual(r.code, 0);
     const junit = await readFile(join(dir, 'modelship-reports', 'validate-data.junit.xml'), 'utf8');
@@ -95,13 +95,7 @@ train:
     const dir = await tempDir(t);
     await project(
       dir,
-      `include:
-  - component: $CI_SERVER_FQDN/modelship/components/validate-data@$CI_COMMIT_SHA
-    inputs:
-      cli: ${cli}
-      data: 'examples/$(touch pwned)*.csv'
-      contract: examples/contract.yml
-`,
+      including({ data: 'examples/$(touch pwned)*.csv', contract: 'examples/contract.yml' }),
     );
     const r = await gcl(dir);
     assert.notEqual(r.code, 0);

@@ -13,7 +13,7 @@ export async function runStep(step: StepDefinition, platform: Platform): Promise
   const started = performance.now();
   try {
     const raw = platform.readInputs(step.spec);
-    const inputs = parseInputs(step.spec, raw, (n) => platform.describeInput(n));
+    const inputs = await parseInputs(step.spec, raw, (n) => platform.describeInput(n));
     const mod = await step.load();
     const outcome = await mod.run(inputs as never, platform);
     await platform.publish(step.spec, { ...outcome, seconds: (performance.now() - started) / 1000 });

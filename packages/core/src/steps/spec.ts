@@ -4,8 +4,12 @@
  * Every input arrives as a string (an `INPUT_*` variable, a template variable, a flag), so each
  * field's zod schema parses that string into the typed value the step works with.
  */
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { InputError } from '../errors.ts';
+
+/** zod is only loaded once a value needs parsing, so a step with a missing input fails in milliseconds. */
+type Z = typeof Zod;
+type Build<T> = (z: Z) => Zod.ZodType<T>;
 
 export type FieldKind = 'string' | 'path' | 'boolean' | 'number' | 'choice' | 'list';
 
@@ -19,23 +23,21 @@ export interface Field<T = unknown> {
   choices?: readonly string[];
   /** Masked in every log and never written to a report. */
   secret?: boolean;
-  schema: z.ZodType<T>;
+  /** What a valid value looks like, in words, for errors. */
+  expects: string;
+  schema: Build<T>;
 }
 
 interface FieldOptions {
   description: string;
+  expects?: string;
   default?: string;
   required?: boolean;
   example?: string;
   secret?: boolean;
 }
 
-function field<T>(
-  kind: FieldKind,
-  schema: z.ZodType<T>,
-  o: FieldOptions,
-  choices?: readonly string[],
-): Field<T> {
+function field<T>(kind: FieldKind, schema: Build<T>, o: FieldOptions, choices?: readonly string[]): Field<T> {
   return {
     kind,
     description: o.description,
@@ -44,48 +46,62 @@ function field<T>(
     ...(o.example !== undefined && { example: o.example }),
     ...(choices && { choices }),
     ...(o.secret && { secret: true }),
+    expects: o.expects ?? (choices ? `one of ${choices.join(', ')}` : 'a value'),
     schema,
   };
 }
 
-const text = z.string().trim();
+const text = (z: Z) => z.string().trim();
 
 export const input = {
   string: (o: FieldOptions) => field('string', text, o),
   path: (o: FieldOptions) => field('path', text, o),
-  number: (o: FieldOptions & { min?: number; max?: number; integer?: boolean }) => {
-    let n = z.number();
-    if (o.integer) n = n.int();
-    if (o.min !== undefined) n = n.min(o.min);
-    if (o.max !== undefined) n = n.max(o.max);
-    const schema = text.pipe(
-      z
-        .string()
-        .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected a number')
-        .transform(Number)
-        .pipe(n),
-    );
-    return field<number>('number', schema, o);
-  },
-  boolean: (o: FieldOptions) => {
-    const schema = text
-      .toLowerCase()
-      .pipe(z.enum(['true', 'false'], { error: 'expected true or false' }))
-      .transform((v) => v === 'true');
-    return field<boolean>('boolean', schema, o);
-  },
+  number: (o: FieldOptions & { min?: number; max?: number; integer?: boolean }) =>
+    field<number>(
+      'number',
+      (z) => {
+        let n = z.number();
+        if (o.integer) n = n.int();
+        if (o.min !== undefined) n = n.min(o.min);
+        if (o.max !== undefined) n = n.max(o.max);
+        return text(z).pipe(
+          z
+            .string()
+            .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected a number')
+            .transform(Number)
+            .pipe(n),
+        );
+      },
+      {
+        ...o,
+        expects: `a ${o.integer ? 'whole ' : ''}number${o.min !== undefined ? ` >= ${o.min}` : ''}${o.max !== undefined ? ` <= ${o.max}` : ''}`,
+      },
+    ),
+  boolean: (o: FieldOptions) =>
+    field<boolean>(
+      'boolean',
+      (z) =>
+        text(z)
+          .toLowerCase()
+          .pipe(z.enum(['true', 'false'], { error: 'expected true or false' }))
+          .transform((v) => v === 'true'),
+      { ...o, expects: 'true or false' },
+    ),
   choice: <const C extends readonly [string, ...string[]]>(choices: C, o: FieldOptions) =>
-    field<C[number]>('choice', text.pipe(z.enum(choices)), o, choices),
+    field<C[number]>('choice', (z) => text(z).pipe(z.enum(choices)), o, choices),
   /** Newline- or comma-separated values, as multi-line YAML strings give them. */
-  list: (o: FieldOptions) => {
-    const schema = z.string().transform((v) =>
-      v
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter((s) => s !== '' && !s.startsWith('#')),
-    );
-    return field<string[]>('list', schema, o);
-  },
+  list: (o: FieldOptions) =>
+    field<string[]>(
+      'list',
+      (z) =>
+        z.string().transform((v) =>
+          v
+            .split(/[\n,]/)
+            .map((s) => s.trim())
+            .filter((s) => s !== '' && !s.startsWith('#')),
+        ),
+      o,
+    ),
 };
 
 export interface OutputField {
@@ -116,36 +132,38 @@ export function defineStep<F extends FieldsOf, O extends string>(spec: StepSpec<
 }
 
 /** Raw strings in, typed inputs out; the first problem found is one InputError naming the input. */
-export function parseInputs<F extends FieldsOf>(
+export async function parseInputs<F extends FieldsOf>(
   spec: StepSpec<F>,
   raw: Record<string, string | undefined>,
   origin: (name: string) => string,
-): InputsOf<F> {
+): Promise<InputsOf<F>> {
   for (const name of Object.keys(raw)) {
     if (!(name in spec.inputs)) {
       const valid = Object.keys(spec.inputs).join(', ');
       throw new InputError(`unknown input '${name}' for ${spec.id}`, { fix: `Valid inputs: ${valid}.` });
     }
   }
+  const given: [string, Field, string][] = [];
   const out: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(spec.inputs)) {
-    const given = raw[name];
-    const value = given === undefined || given.trim() === '' ? f.default : given;
-    if (value === undefined || value === '') {
-      if (f.required) {
-        throw new InputError(`missing required input '${name}' (${f.description.replace(/\.$/, '')})`, {
-          fix: `Set ${origin(name)}${f.example ? `, e.g. ${f.example}` : ''}.`,
-        });
-      }
-      out[name] = f.kind === 'list' ? [] : undefined;
+    const value = raw[name] === undefined || raw[name]!.trim() === '' ? f.default : raw[name];
+    if (value !== undefined && value !== '') {
+      given.push([name, f, value]);
       continue;
     }
-    const parsed = f.schema.safeParse(value);
+    if (f.required) {
+      throw new InputError(`missing required input '${name}' (${f.description.replace(/\.$/, '')})`, {
+        fix: `Set ${origin(name)}${f.example ? `, e.g. ${f.example}` : ''}.`,
+      });
+    }
+    out[name] = f.kind === 'list' ? [] : undefined;
+  }
+  const { z } = await import('zod');
+  for (const [name, f, value] of given) {
+    const parsed = f.schema(z).safeParse(value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
       const shown = f.secret ? '***' : JSON.stringify(value);
-      const expected = f.choices ? `one of ${f.choices.join(', ')}` : (issue?.message ?? 'a valid value');
-      throw new InputError(`input '${name}' is ${shown}, expected ${expected}`, {
+      throw new InputError(`input '${name}' is ${shown}, expected ${f.expects}`, {
         fix: `Change ${origin(name)}${f.example ? `, e.g. ${f.example}` : ''}.`,
       });
     }

@@ -158,54 +158,36 @@ export async function columnChecks(
         );
       });
     }
-    if (c.allowed) {
-      const r = c.allowed;
-      const cond = `${col} IS NOT NULL AND ${col} NOT IN (${valueList(c, r.value)})`;
+    const violations = (
+      rule: 'allowed' | 'regex',
+      r: Rule<unknown>,
+      cond: string,
+      what: string,
+      expected: unknown,
+    ) => {
       const bad = add(`count(*) FILTER (WHERE ${cond})`);
       const examples = add(`list(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})[1:5]`);
       evaluate.push((row) => {
         const n = Number(row[bad]);
         const ex = (row[examples] as string[] | null) ?? [];
+        const eg = ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : '';
         results.push(
-          check(
-            id('allowed'),
-            group,
-            n === 0,
-            r.severity,
-            `${plural(n, 'value')} of '${c.name}' outside the allowed set${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`,
-            {
-              observed: ex,
-              expected: r.value,
-              where: r.where,
-            },
-          ),
+          check(id(rule), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' ${what}${eg}`, {
+            observed: ex,
+            expected,
+            where: r.where,
+          }),
         );
       });
+    };
+    if (c.allowed) {
+      const cond = `${col} IS NOT NULL AND ${col} NOT IN (${valueList(c, c.allowed.value)})`;
+      violations('allowed', c.allowed, cond, 'outside the allowed set', c.allowed.value);
     }
     if (c.regex) {
-      const r = c.regex;
-      await assertRegex(engine, r);
-      const cond = `${col} IS NOT NULL AND NOT regexp_full_match(${col}::VARCHAR, ${literal(r.value)})`;
-      const bad = add(`count(*) FILTER (WHERE ${cond})`);
-      const examples = add(`list(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})[1:3]`);
-      evaluate.push((row) => {
-        const n = Number(row[bad]);
-        const ex = (row[examples] as string[] | null) ?? [];
-        results.push(
-          check(
-            id('regex'),
-            group,
-            n === 0,
-            r.severity,
-            `${plural(n, 'value')} of '${c.name}' do not match /${r.value}/${ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : ''}`,
-            {
-              observed: n,
-              expected: 0,
-              where: r.where,
-            },
-          ),
-        );
-      });
+      await assertRegex(engine, c.regex);
+      const cond = `${col} IS NOT NULL AND NOT regexp_full_match(${col}::VARCHAR, ${literal(c.regex.value)})`;
+      violations('regex', c.regex, cond, `not matching /${c.regex.value}/`, c.regex.value);
     }
     if (c.unique?.value) {
       const r = c.unique;

@@ -1,25 +1,37 @@
 /** Distances between two samples or two distributions, as scipy defines them. */
 
 /**
+ * Walks the pooled values of two ascending samples in order, calling `visit` once per distinct
+ * value x with the next pooled value (undefined at the end) and both empirical CDFs at x.
+ */
+export function walkEcdfs(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  visit: (x: number, next: number | undefined, fa: number, fb: number) => void,
+): void {
+  const na = a.length;
+  const nb = b.length;
+  let i = 0;
+  let j = 0;
+  while (i < na || j < nb) {
+    const x = j >= nb || (i < na && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    while (i < na && a[i]! <= x) i++;
+    while (j < nb && b[j]! <= x) j++;
+    const next = i >= na && j >= nb ? undefined : j >= nb || (i < na && a[i]! < b[j]!) ? a[i]! : b[j]!;
+    visit(x, next, i / na, j / nb);
+  }
+}
+
+/**
  * Wasserstein-1 between the empirical distributions of two sorted samples: the area
  * between their CDFs, ∫|U − V|, summed over the gaps of the pooled values
  * (scipy.stats.wasserstein_distance with equal weights).
  */
 export function wasserstein1(u: ArrayLike<number>, v: ArrayLike<number>): number {
-  const nu = u.length;
-  const nv = v.length;
-  let i = 0;
-  let j = 0;
   let area = 0;
-  let x = Math.min(u[0]!, v[0]!);
-  while (i < nu || j < nv) {
-    while (i < nu && u[i]! <= x) i++;
-    while (j < nv && v[j]! <= x) j++;
-    if (i >= nu && j >= nv) break;
-    const nextX = j >= nv || (i < nu && u[i]! < v[j]!) ? u[i]! : v[j]!;
-    area += (nextX - x) * Math.abs(i / nu - j / nv);
-    x = nextX;
-  }
+  walkEcdfs(u, v, (x, next, fu, fv) => {
+    if (next !== undefined) area += (next - x) * Math.abs(fu - fv);
+  });
   return area;
 }
 

@@ -3,6 +3,7 @@
  * default method: the exact null distribution while both samples have at most 10,000 values,
  * Smirnov's asymptotic distribution (through kstwo) beyond.
  */
+import { walkEcdfs } from './distances.ts';
 import { kolmogorovSf } from './kolmogorov.ts';
 import { gcd, roundHalfEven } from './special.ts';
 
@@ -16,18 +17,10 @@ const MAX_EXACT = 10000;
 
 /** sup |F_a - F_b| over the pooled sample; both inputs sorted ascending. */
 export function ksStatistic(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n1 = a.length;
-  const n2 = b.length;
-  let i = 0;
-  let j = 0;
   let d = 0;
-  while (i < n1 || j < n2) {
-    const x = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! <= x) i++;
-    while (j < n2 && b[j]! <= x) j++;
-    const diff = Math.abs(i / n1 - j / n2);
-    if (diff > d) d = diff;
-  }
+  walkEcdfs(a, b, (_x, _next, fa, fb) => {
+    d = Math.max(d, Math.abs(fa - fb));
+  });
   return d;
 }
 

@@ -1,0 +1,63 @@
+/** `npm run bench`: every benchmark, then bench/RESULTS.md rewritten with the figures of this run. */
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchStartup } from './startup/run.ts';
+import { benchValidateData } from './validate-data/run.ts';
+
+const root = join(import.meta.dirname, '..');
+const work = join(root, 'bench', '.work');
+const s = (x: number) => `${x.toFixed(2)} s`;
+const mib = (x: number) => `${x.toFixed(0)} MiB`;
+
+function distSize(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  }
+  return total;
+}
+
+const startup = benchStartup(root);
+console.log('startup', startup);
+const vd = await benchValidateData(root, work);
+console.log('validate-data', vd);
+const dist = distSize(join(root, 'dist'));
+
+const md = `# Benchmark results
+
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores
+(${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.
+Every figure is a ratio measured in the same run; wall time and peak RSS come from GNU time.
+
+## validate-data (bench/validate-data)
+
+1,000,000 rows × 20 columns (14 numeric, 6 categorical; ${(statSync(join(work, 'validate-data', 'data.csv')).size / 2 ** 20).toFixed(0)} MiB of CSV) and a drifted reference of
+the same size; a contract with a rule on every column and drift on every column (\`auto\`, so PSI
+on numbers and Jensen–Shannon on categories at this size), plus the profile of every column.
+
+| run | wall | peak RSS |
+| --- | ---: | ---: |
+| modelship validate-data (bundled CLI, cold process) | ${s(vd.ours.seconds)} | ${mib(vd.ours.peakMiB)} |
+| pandas + scipy, the same checks and tests | ${s(vd.peer.seconds)} | ${mib(vd.peer.peakMiB)} |
+| floor: DuckDB \`count(*)\` over the data file, cold process | ${s(vd.floor.seconds)} | ${mib(vd.floor.peakMiB)} |
+| floor over both files (data and reference) | ${s(vd.floorBoth.seconds)} | ${mib(vd.floorBoth.peakMiB)} |
+
+- vs pandas: **${vd.vsPeer.toFixed(1)}× faster** (target ≥ 5×).
+- vs the floor: **${vd.vsFloor.toFixed(1)}×** the single-file scan (target ≤ 3×); ${vd.vsFloorBoth.toFixed(1)}× the scan of both files it must read.
+- peak RSS: **${mib(vd.ours.peakMiB)}** (target < 1536 MiB).
+- both found drift in: ${vd.drifted || 'none'} (pandas: ${vd.peerFailed || 'none'}).
+
+## Cold start of the bundled actions (bench/startup)
+
+Median of 21 runs of \`node dist/actions/<step>.mjs\` with no inputs (it exits 2 at once) against
+\`node -e 0\` on the same Node (${(startup.baseline * 1000).toFixed(0)} ms).
+
+| action | cold start | ratio (target ≤ 3×) |
+| --- | ---: | ---: |
+${startup.actions.map((a) => `| ${a.action} | ${(a.seconds * 1000).toFixed(0)} ms | ${a.ratio.toFixed(2)}× |`).join('\n')}
+
+dist/ in all: ${(dist / 2 ** 20).toFixed(2)} MB (limit 5 MB); no native module inside.
+`;
+writeFileSync(join(root, 'bench', 'RESULTS.md'), md);
+console.log(md);
