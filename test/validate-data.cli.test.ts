@@ -69,7 +69,7 @@ describe('validate-data on bad data, through the CLI', () => {
     const r = await validate(dir, 'types.csv', 'a,b\n1,x\nabc,y\n3,z\n');
     assert.equal(r.code, 1);
     assert.deepEqual(r.failed, ['column.a.type']);
-    assert.match(r.messages, /1 value of 'a' are not integer .*types\.csv:3/);
+    assert.match(r.messages, /1 value of 'a' is not integer .*types\.csv:3/);
   });
 
   it('an empty file is a failed check, not a crash', async (t) => {

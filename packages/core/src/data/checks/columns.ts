@@ -237,7 +237,7 @@ function typeCheck(
       group,
       false,
       'error',
-      `${plural(casts.length, 'value')} of '${c.name}' are not ${c.type} (rows set aside; see ${first})`,
+      `${plural(casts.length, 'value')} of '${c.name}' ${casts.length === 1 ? 'is' : 'are'} not ${c.type} (rows set aside; see ${first})`,
       {
         observed: casts.slice(0, 3).map((p) => ({ file: p.file, line: p.line, text: p.text })),
         expected: c.type,
@@ -251,7 +251,7 @@ function typeCheck(
       group,
       false,
       'error',
-      `${plural(failures.count, 'value')} of '${c.name}' are not ${c.type}, e.g. ${failures.examples.map((e) => JSON.stringify(e)).join(', ')}`,
+      `${plural(failures.count, 'value')} of '${c.name}' ${failures.count === 1 ? 'is' : 'are'} not ${c.type}, e.g. ${failures.examples.map((e) => JSON.stringify(e)).join(', ')}`,
       {
         observed: failures.examples,
         expected: c.type,
