@@ -17,6 +17,7 @@ export type Row = Record<string, unknown>;
 export class Engine {
   private readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
+  private forked = false;
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
     this.instance = instance;
     this.connection = connection;
@@ -31,6 +32,13 @@ export class Engine {
       ...(options.threads && { threads: String(options.threads) }),
     });
     return new Engine(instance, await instance.connect());
+  }
+
+  /** A second connection to the same database, so two queries can run at once. */
+  async fork(): Promise<Engine> {
+    const engine = new Engine(this.instance, await this.instance.connect());
+    engine.forked = true;
+    return engine;
   }
 
   async run(sql: string): Promise<void> {
@@ -71,8 +79,9 @@ export class Engine {
     return out.subarray(0, n);
   }
 
+  /** Closes this connection; the database closes with the engine that opened it. */
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (!this.forked) this.instance.closeSync();
   }
 }

@@ -164,33 +164,42 @@ async function profileAndDrift(
   const columns = [...data.columns.entries()].filter(([c]) => c !== '__empty');
   const others: [string, string][] = [];
   const started = Date.now();
-  for (const [i, [name, type]] of columns.entries()) {
-    const rule = rules.get(name);
-    const inReference = reference?.columns.has(name) ?? false;
-    if (isNumericType(type)) {
-      const values = await sortedValues(engine, 'data', name, data.rows);
-      profile.push(numericProfile(name, type, data.rows, values));
-      if (rule?.drift && inReference && isNumeric(rule.type)) {
-        const ref = await sortedValues(engine, 'reference', name, reference!.rows);
-        if (ref.length && values.length)
-          drift.push(numericDrift(name, rule.drift, ref, values, contract.driftThresholds));
-      }
-    } else {
-      others.push([name, type]);
-      if (rule?.drift && inReference && !isNumeric(rule.type)) {
-        const [ref, cur] = await Promise.all([
-          categoryCounts(engine, 'reference', name),
-          categoryCounts(engine, 'data', name),
+  const second = await engine.fork();
+  try {
+    for (const [i, [name, type]] of columns.entries()) {
+      const rule = rules.get(name);
+      const inReference = reference?.columns.has(name) ?? false;
+      if (isNumericType(type)) {
+        // Data and reference are sorted on two connections at once: while one streams its
+        // chunks into JS, DuckDB sorts the other.
+        const wantsDrift = rule?.drift && inReference && isNumeric(rule.type);
+        const [values, ref] = await Promise.all([
+          sortedValues(engine, 'data', name, data.rows),
+          wantsDrift ? sortedValues(second, 'reference', name, reference!.rows) : undefined,
         ]);
-        if (ref.size && cur.size)
-          drift.push(categoricalDrift(name, rule.drift, ref, cur, contract.driftThresholds));
+        profile.push(numericProfile(name, type, data.rows, values));
+        if (rule?.drift && ref?.length && values.length) {
+          drift.push(numericDrift(name, rule.drift, ref, values, contract.driftThresholds));
+        }
+      } else {
+        others.push([name, type]);
+        if (rule?.drift && inReference && !isNumeric(rule.type)) {
+          const [ref, cur] = await Promise.all([
+            categoryCounts(engine, 'reference', name),
+            categoryCounts(engine, 'data', name),
+          ]);
+          if (ref.size && cur.size)
+            drift.push(categoricalDrift(name, rule.drift, ref, cur, contract.driftThresholds));
+        }
       }
+      const done = i + 1;
+      const elapsed = (Date.now() - started) / 1000;
+      platform.progress(
+        `profiled ${done}/${columns.length} columns (${Math.round((100 * done) / columns.length)}%, ${(done / Math.max(elapsed, 1e-3)).toFixed(1)} col/s, ETA ${((columns.length - done) * (elapsed / done)).toFixed(0)} s)`,
+      );
     }
-    const done = i + 1;
-    const elapsed = (Date.now() - started) / 1000;
-    platform.progress(
-      `profiled ${done}/${columns.length} columns (${Math.round((100 * done) / columns.length)}%, ${(done / Math.max(elapsed, 1e-3)).toFixed(1)} col/s, ETA ${((columns.length - done) * (elapsed / done)).toFixed(0)} s)`,
-    );
+  } finally {
+    second.close();
   }
   profile.push(...(await otherProfiles(engine, 'data', others, data.rows)));
   const order = new Map(columns.map(([c], i) => [c, i]));
