@@ -10,7 +10,6 @@ type DuckDB = typeof import('@duckdb/node-api');
 
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-export const sqlList = (values: string[]) => `[${values.map(literal).join(', ')}]`;
 
 export type Row = Record<string, unknown>;
 

@@ -59,7 +59,6 @@ export async function loadTable(
   };
   if (loaded.empty) {
     await engine.run(`CREATE OR REPLACE TABLE ${ident(table)} AS SELECT NULL AS __empty WHERE false`);
-    loaded.columns = new Map();
     return loaded;
   }
   const read =

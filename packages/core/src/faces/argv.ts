@@ -1,8 +1,8 @@
 /** Command-line flags, checked against the step's schema: `--name value`, `--name=value`. */
 
-import { closest } from '../data/contract/suggest.ts';
 import { InputError } from '../errors.ts';
 import type { StepSpec } from '../steps/spec.ts';
+import { closest } from '../suggest.ts';
 
 export interface ParsedArgs {
   flags: Record<string, string>;

@@ -45,10 +45,9 @@ export class GitLabPlatform extends LocalPlatform {
 
   override async publish(spec: StepSpec, result: StepResult) {
     this.write(renderTerminal(result.summary).trimEnd());
-    const prefix = kebabToEnv(spec.id);
     // dotenv values are one line each; GitLab rejects the whole report otherwise.
     const dotenv = Object.entries(result.outputs)
-      .map(([k, v]) => `${prefix}_${kebabToEnv(k)}=${redact(String(v)).replace(/\r?\n/g, ' ')}`)
+      .map(([k, v]) => `${dotenvKey(spec.id, k)}=${redact(String(v)).replace(/\r?\n/g, ' ')}`)
       .join('\n');
     await writeFileAtomic(this.path('DOTENV', spec, 'env'), `${dotenv}\n`);
     await writeFileAtomic(

@@ -16,7 +16,3 @@ export function redact(text: string): string {
   for (const s of secrets) out = out.split(s).join('***');
   return out;
 }
-
-export function registeredSecrets(): readonly string[] {
-  return [...secrets];
-}

@@ -110,8 +110,9 @@ export interface OutputField {
 }
 
 type FieldsOf = Record<string, Field>;
+/** Every input may be absent in the type; parseInputs guarantees the required ones are there. */
 export type InputsOf<F extends FieldsOf> = {
-  [K in keyof F]: F[K] extends Field<infer T> ? (F[K]['required'] extends true ? T : T | undefined) : never;
+  [K in keyof F]: F[K] extends Field<infer T> ? T | undefined : never;
 };
 
 export interface StepSpec<F extends FieldsOf = FieldsOf, O extends string = string> {

@@ -7,9 +7,16 @@ import { formatValue } from '../../report/summary.ts';
 import type { TypeFailures } from '../conform.ts';
 import type { ColumnContract, Rule } from '../contract/model.ts';
 import { isNumeric } from '../contract/model.ts';
-import { type Engine, ident, literal } from '../engine.ts';
+import { type Engine, ident, literal, type Row } from '../engine.ts';
 import type { LoadedTable, ParseProblem } from '../load.ts';
 import { check, type DataCheck, plural } from './result.ts';
+
+interface Verdict {
+  ok: boolean;
+  message: string;
+  observed: unknown;
+  expected: unknown;
+}
 
 interface Pending {
   alias: string;
@@ -50,7 +57,7 @@ export async function columnChecks(
 ): Promise<DataCheck[]> {
   const results: DataCheck[] = [];
   const pending: Pending[] = [];
-  const evaluate: ((row: Record<string, unknown>) => void)[] = [];
+  const evaluate: ((row: Row) => void)[] = [];
   const add = (sql: string) => {
     const alias = `a${pending.length}`;
     pending.push({ alias, sql });
@@ -90,125 +97,99 @@ export async function columnChecks(
     results.push(typeCheck(c, castProblems.get(c.name), typeFailures.get(c.name)));
 
     const col = ident(c.name);
-    const nulls = add(`count(*) - count(${col})`);
-    if (c.nullable && !c.nullable.value) {
-      const r = c.nullable;
+    /** Queue one rule: its verdict is read from the shared aggregate row once it has run. */
+    const judge = (rule: string, r: Rule<unknown>, verdict: (row: Row) => Verdict) =>
       evaluate.push((row) => {
-        const n = Number(row[nulls]);
+        const v = verdict(row);
         results.push(
-          check(
-            id('nullable'),
-            group,
-            n === 0,
-            r.severity,
-            `${plural(n, 'null')} in '${c.name}', which is not nullable`,
-            {
-              observed: n,
-              expected: 0,
-              where: r.where,
-            },
-          ),
-        );
-      });
-    }
-    if (c.maxNullFraction) {
-      const r = c.maxNullFraction;
-      evaluate.push((row) => {
-        const f = data.rows ? Number(row[nulls]) / data.rows : 0;
-        results.push(
-          check(
-            id('max_null_fraction'),
-            group,
-            f <= r.value,
-            r.severity,
-            `null fraction of '${c.name}' is ${formatValue(f)} (at most ${r.value})`,
-            {
-              observed: f,
-              expected: `<= ${r.value}`,
-              where: r.where,
-            },
-          ),
-        );
-      });
-    }
-    for (const [rule, op, agg] of [
-      ['min', '<', 'min'],
-      ['max', '>', 'max'],
-    ] as const) {
-      const r = c[rule];
-      if (!r) continue;
-      const bad = add(`count(*) FILTER (WHERE ${col} ${op} ${boundLiteral(c, r.value)})`);
-      const seen = add(`${agg}(${col})::VARCHAR`);
-      evaluate.push((row) => {
-        const n = Number(row[bad]);
-        const word = rule === 'min' ? 'below' : 'above';
-        results.push(
-          check(
-            id(rule),
-            group,
-            n === 0,
-            r.severity,
-            `${plural(n, 'value')} of '${c.name}' ${word} ${r.value} (${agg} is ${row[seen] ?? 'null'})`,
-            {
-              observed: row[seen] ?? null,
-              expected: `${rule === 'min' ? '>=' : '<='} ${r.value}`,
-              where: r.where,
-            },
-          ),
-        );
-      });
-    }
-    const violations = (
-      rule: 'allowed' | 'regex',
-      r: Rule<unknown>,
-      cond: string,
-      what: string,
-      expected: unknown,
-    ) => {
-      const bad = add(`count(*) FILTER (WHERE ${cond})`);
-      const examples = add(`list(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})[1:5]`);
-      evaluate.push((row) => {
-        const n = Number(row[bad]);
-        const ex = (row[examples] as string[] | null) ?? [];
-        const eg = ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : '';
-        results.push(
-          check(id(rule), group, n === 0, r.severity, `${plural(n, 'value')} of '${c.name}' ${what}${eg}`, {
-            observed: ex,
-            expected,
+          check(id(rule), group, v.ok, r.severity, v.message, {
+            observed: v.observed,
+            expected: v.expected,
             where: r.where,
           }),
         );
       });
+    /** A rule that holds when the aggregate under `alias` is zero. */
+    const none = (rule: string, r: Rule<unknown>, alias: string, say: (n: number) => string) =>
+      judge(rule, r, (row) => {
+        const n = Number(row[alias]);
+        return { ok: n === 0, message: say(n), observed: n, expected: 0 };
+      });
+    const nulls = add(`count(*) - count(${col})`);
+    if (c.nullable && !c.nullable.value) {
+      none(
+        'nullable',
+        c.nullable,
+        nulls,
+        (n) => `${plural(n, 'null')} in '${c.name}', which is not nullable`,
+      );
+    }
+    if (c.maxNullFraction) {
+      const max = c.maxNullFraction.value;
+      judge('max_null_fraction', c.maxNullFraction, (row) => {
+        const f = data.rows ? Number(row[nulls]) / data.rows : 0;
+        return {
+          ok: f <= max,
+          message: `null fraction of '${c.name}' is ${formatValue(f)} (at most ${max})`,
+          observed: f,
+          expected: `<= ${max}`,
+        };
+      });
+    }
+    for (const [rule, op, word] of [
+      ['min', '<', 'below'],
+      ['max', '>', 'above'],
+    ] as const) {
+      const r = c[rule];
+      if (!r) continue;
+      const bad = add(`count(*) FILTER (WHERE ${col} ${op} ${boundLiteral(c, r.value)})`);
+      const seen = add(`${rule}(${col})::VARCHAR`);
+      judge(rule, r, (row) => {
+        const n = Number(row[bad]);
+        return {
+          ok: n === 0,
+          message: `${plural(n, 'value')} of '${c.name}' ${word} ${r.value} (${rule} is ${row[seen] ?? 'null'})`,
+          observed: row[seen] ?? null,
+          expected: `${rule === 'min' ? '>=' : '<='} ${r.value}`,
+        };
+      });
+    }
+    const violations = (rule: 'allowed' | 'regex', r: Rule<unknown>, cond: string, what: string) => {
+      const bad = add(`count(*) FILTER (WHERE ${cond})`);
+      const examples = add(`list(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})[1:5]`);
+      judge(rule, r, (row) => {
+        const n = Number(row[bad]);
+        const ex = (row[examples] as string[] | null) ?? [];
+        const eg = ex.length ? `, e.g. ${ex.map((e) => JSON.stringify(e)).join(', ')}` : '';
+        return {
+          ok: n === 0,
+          message: `${plural(n, 'value')} of '${c.name}' ${what}${eg}`,
+          observed: ex,
+          expected: r.value,
+        };
+      });
     };
     if (c.allowed) {
-      const cond = `${col} IS NOT NULL AND ${col} NOT IN (${valueList(c, c.allowed.value)})`;
-      violations('allowed', c.allowed, cond, 'outside the allowed set', c.allowed.value);
+      violations(
+        'allowed',
+        c.allowed,
+        `${col} IS NOT NULL AND ${col} NOT IN (${valueList(c, c.allowed.value)})`,
+        'outside the allowed set',
+      );
     }
     if (c.regex) {
       await assertRegex(engine, c.regex);
       const cond = `${col} IS NOT NULL AND NOT regexp_full_match(${col}::VARCHAR, ${literal(c.regex.value)})`;
-      violations('regex', c.regex, cond, `not matching /${c.regex.value}/`, c.regex.value);
+      violations('regex', c.regex, cond, `not matching /${c.regex.value}/`);
     }
     if (c.unique?.value) {
-      const r = c.unique;
       const dup = add(`count(${col}) - count(DISTINCT ${col})`);
-      evaluate.push((row) => {
-        const n = Number(row[dup]);
-        results.push(
-          check(
-            id('unique'),
-            group,
-            n === 0,
-            r.severity,
-            `${plural(n, 'repeated value')} in '${c.name}', which must be unique`,
-            {
-              observed: n,
-              expected: 0,
-              where: r.where,
-            },
-          ),
-        );
-      });
+      none(
+        'unique',
+        c.unique,
+        dup,
+        (n) => `${plural(n, 'repeated value')} in '${c.name}', which must be unique`,
+      );
     }
   }
   if (pending.length) {

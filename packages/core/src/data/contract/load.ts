@@ -7,10 +7,10 @@ import { relative } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigurationError, type Location } from '../../errors.ts';
+import { closest } from '../../suggest.ts';
 import type { ColumnContract, ColumnType, Contract, DriftRule, DriftTest, Rule, Severity } from './model.ts';
 import { isCategorical, isNumeric } from './model.ts';
 import { contractSchema, EXPECTED, type RawContract } from './schema.ts';
-import { closest } from './suggest.ts';
 
 type Path = (string | number)[];
 
