@@ -2,6 +2,7 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchEvaluateModel, evaluateModelMarkdown } from './evaluate-model/run.ts';
 import { benchStartup } from './startup/run.ts';
 import { benchValidateData } from './validate-data/run.ts';
 
@@ -22,6 +23,11 @@ const startup = benchStartup(root);
 console.log('startup', startup);
 const vd = await benchValidateData(root, work);
 console.log('validate-data', vd);
+const em = await benchEvaluateModel(root, work);
+console.log(
+  'evaluate-model',
+  JSON.stringify(em, (k, v) => (k === 'stdout' ? undefined : v)),
+);
 const dist = distSize(join(root, 'dist'));
 
 const md = `# Benchmark results
@@ -48,6 +54,7 @@ on numbers and Jensen–Shannon on categories at this size), plus the profile of
 - peak RSS: **${mib(vd.ours.peakMiB)}** (target < 1536 MiB).
 - both found drift in: ${vd.drifted || 'none'} (pandas: ${vd.peerFailed || 'none'}).
 
+${evaluateModelMarkdown(em)}
 ## Cold start of the bundled actions (bench/startup)
 
 Median of 21 runs of \`node dist/actions/<step>.mjs\` with no inputs (it exits 2 at once) against

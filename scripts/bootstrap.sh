@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on a fresh Debian machine: the Debian packages (scipy for
-# reference values, git for gitlab-ci-local) and the npm packages, offline-safe for onnxruntime.
+# Installs everything the tests need on a fresh Debian machine: the Debian packages (scipy and
+# scikit-learn for reference values, git for gitlab-ci-local) and the npm packages, offline-safe for onnxruntime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 /usr/bin/python3 -c 'import scipy, numpy' 2>/dev/null || need+=(python3-scipy python3-numpy)
 /usr/bin/python3 -c 'import pandas' 2>/dev/null || need+=(python3-pandas)
+/usr/bin/python3 -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)   # reference models and metrics
 command -v git >/dev/null || need+=(git)
 command -v rsync >/dev/null || need+=(rsync)   # gitlab-ci-local copies the project with it
 [ -x /usr/bin/time ] || need+=(time)

@@ -4,43 +4,13 @@
  * shell executor. A second job reads the outputs through `needs:` and the dotenv report.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, cleanEnv, NODE, ROOT, run, tempDir } from './support/run.ts';
+import { gcl, including as including_, project } from './support/gitlab.ts';
+import { tempDir } from './support/run.ts';
 
-const GCL = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
-
-async function project(dir: string, pipeline: string) {
-  await cp(join(ROOT, 'gitlab-components', 'templates'), join(dir, 'templates'), { recursive: true });
-  await mkdir(join(dir, 'examples'), { recursive: true });
-  await cp(join(ROOT, 'examples', 'data'), join(dir, 'examples', 'data'), { recursive: true });
-  await cp(join(ROOT, 'examples', 'contract.yml'), join(dir, 'examples', 'contract.yml'));
-  await writeFile(join(dir, '.gitlab-ci.yml'), pipeline);
-  const git = (...args: string[]) => run('git', args, { cwd: dir, env: cleanEnv() });
-  await git('init', '-q', '-b', 'main');
-  await git('remote', 'add', 'origin', 'git@gitlab.com:modelship/components.git');
-  await git('add', '-A');
-  await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'components under test');
-}
-
-const gcl = (dir: string) =>
-  run(NODE, [GCL, '--force-shell-executor', '--no-color', '--cwd', '.'], {
-    cwd: dir,
-    env: cleanEnv({ HOME: dir }),
-  });
-
-/** A pipeline including the component at the commit under test, the CLI bundle from this checkout. */
-function including(inputs: Record<string, string>, rest = ''): string {
-  const lines = Object.entries({ cli: `${NODE} ${CLI}`, ...inputs }).map(
-    ([k, v]) => `      ${k}: ${JSON.stringify(v)}`,
-  );
-  return `include:
-  - component: $CI_SERVER_FQDN/modelship/components/validate-data@$CI_COMMIT_SHA
-    inputs:
-${lines.join('\n')}
-${rest}`;
-}
+const including = (inputs: Record<string, string>, rest = '') => including_('validate-data', inputs, rest);
 
 describe('validate-data as a GitLab CI/CD component', () => {
   it('runs the job, writes dotenv and JUnit reports, and hands outputs to a later job', async (t) => {

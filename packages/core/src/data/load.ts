@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Engine, ident, literal } from './engine.ts';
-import type { Source } from './sources.ts';
+import { readSql, type Source } from './sources.ts';
 
 export interface ParseProblem {
   file: string;
@@ -32,14 +32,7 @@ export interface LoadedTable {
   empty: boolean;
 }
 
-const fileList = (s: Source) => `[${s.files.map(literal).join(', ')}]`;
 const rel = (f: string) => relative(process.cwd(), f) || f;
-
-function csvOptions(s: Source): string {
-  const opts = ['header = true'];
-  if (s.delimiter) opts.push(`delim = ${literal(s.delimiter)}`);
-  return opts.join(', ');
-}
 
 export async function loadTable(
   engine: Engine,
@@ -62,7 +55,7 @@ export async function loadTable(
     return loaded;
   }
   const read =
-    source.format === 'csv' ? await readCsv(engine, source, table, declared, loaded) : readOther(source);
+    source.format === 'csv' ? await readCsv(engine, source, table, declared, loaded) : readSql(source);
   try {
     await engine.run(`CREATE OR REPLACE TABLE ${ident(table)} AS SELECT * FROM ${read}`);
   } catch (e) {
@@ -80,11 +73,6 @@ export async function loadTable(
   return loaded;
 }
 
-function readOther(source: Source): string {
-  if (source.format === 'parquet') return `read_parquet(${fileList(source)}, union_by_name = true)`;
-  return `read_json(${fileList(source)}, format = 'newline_delimited', union_by_name = true)`;
-}
-
 async function readCsv(
   engine: Engine,
   source: Source,
@@ -96,9 +84,7 @@ async function readCsv(
   // the file really has; a declared column that is missing is a check, not a read error.
   let header: string[] = [];
   try {
-    const d = await engine.rows(
-      `DESCRIBE SELECT * FROM read_csv(${fileList(source)}, ${csvOptions(source)}, ignore_errors = true)`,
-    );
+    const d = await engine.rows(`DESCRIBE SELECT * FROM ${readSql(source, 'ignore_errors = true')}`);
     header = d.map((r) => String(r.column_name));
   } catch (e) {
     loaded.problems.push({ file: source.spec, kind: 'UNREADABLE', message: firstLine((e as Error).message) });
@@ -106,8 +92,11 @@ async function readCsv(
   const types = header
     .filter((c) => declared.has(c))
     .map((c) => `${literal(c)}: ${literal(declared.get(c)!)}`);
-  const typed = types.length ? `, types = {${types.join(', ')}}` : '';
-  return `read_csv(${fileList(source)}, ${csvOptions(source)}${typed}, store_rejects = true, rejects_table = ${literal(`${table}__rejects`)}, rejects_scan = ${literal(`${table}__scans`)})`;
+  const typed = types.length ? `types = {${types.join(', ')}}, ` : '';
+  return readSql(
+    source,
+    `${typed}store_rejects = true, rejects_table = ${literal(`${table}__rejects`)}, rejects_scan = ${literal(`${table}__scans`)}`,
+  );
 }
 
 async function collectRejects(engine: Engine, table: string, loaded: LoadedTable) {

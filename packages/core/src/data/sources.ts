@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { glob, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { DataError } from '../errors.ts';
+import { literal } from './engine.ts';
 
 export type Format = 'csv' | 'parquet' | 'json';
 
@@ -101,6 +102,18 @@ export async function digestSource(source: Source): Promise<string> {
   if (sums.length === 1) return `sha256:${sums[0]}`;
   const lines = source.files.map((f, i) => `${sums[i]}  ${relative(process.cwd(), f)}\n`).join('');
   return `sha256:${createHash('sha256').update(lines).digest('hex')}`;
+}
+
+/** The DuckDB table function that reads a source; `csvOptions` are extra read_csv options. */
+export function readSql(source: Source, csvOptions = ''): string {
+  const files = `[${source.files.map(literal).join(', ')}]`;
+  if (source.format === 'parquet') return `read_parquet(${files}, union_by_name = true)`;
+  if (source.format === 'json')
+    return `read_json(${files}, format = 'newline_delimited', union_by_name = true)`;
+  const options = ['header = true'];
+  if (source.delimiter) options.push(`delim = ${literal(source.delimiter)}`);
+  if (csvOptions) options.push(csvOptions);
+  return `read_csv(${files}, ${options.join(', ')})`;
 }
 
 export const displayName = (source: Source) =>

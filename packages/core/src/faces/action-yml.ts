@@ -12,7 +12,7 @@ export function actionYml(spec: StepSpec): string {
       {
         description: f.choices ? `${f.description} One of: ${f.choices.join(', ')}.` : f.description,
         required: f.required,
-        ...(f.default !== undefined && { default: f.default }),
+        ...((f.githubDefault ?? f.default) !== undefined && { default: f.githubDefault ?? f.default }),
       },
     ]),
   );

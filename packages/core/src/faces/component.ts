@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { kebabToEnv } from '../platform/port.ts';
-import type { StepSpec } from '../steps/spec.ts';
+import type { Field, StepSpec } from '../steps/spec.ts';
 import { VERSION } from '../version.ts';
 import { GENERATED_NOTE } from './action-yml.ts';
 
@@ -17,6 +17,17 @@ const GITLAB_TYPE = {
   boolean: 'boolean',
   number: 'number',
 };
+
+/** GitLab checks a default against the input's type: numbers and booleans must not be strings. */
+function typedDefault(f: Field): string | number | boolean {
+  if (f.kind === 'boolean') return f.default === 'true';
+  if (f.kind === 'number') {
+    if (f.default === undefined)
+      throw new Error(`an optional number input needs a default for GitLab's spec: inputs`);
+    return Number(f.default);
+  }
+  return f.default ?? '';
+}
 
 export function componentTemplate(spec: StepSpec): string {
   const reports = `modelship-reports/${spec.id}`;
@@ -36,7 +47,7 @@ export function componentTemplate(spec: StepSpec): string {
       {
         description: f.description,
         type: GITLAB_TYPE[f.kind],
-        ...(f.required ? {} : { default: f.default ?? (f.kind === 'boolean' ? false : '') }),
+        ...(f.required ? {} : { default: typedDefault(f) }),
         ...(f.choices && { options: f.choices }),
       },
     ]),
@@ -52,6 +63,7 @@ export function componentTemplate(spec: StepSpec): string {
     MODELSHIP_DOTENV: `${reports}.env`,
     MODELSHIP_JUNIT: `${reports}.junit.xml`,
     MODELSHIP_SUMMARY: `${reports}.md`,
+    ...(spec.metricsReport && { MODELSHIP_METRICS: `${reports}.metrics.txt` }),
   });
   const job = {
     stage: '$[[ inputs.stage ]]',
@@ -62,7 +74,11 @@ export function componentTemplate(spec: StepSpec): string {
     artifacts: {
       when: 'always',
       paths: ['modelship-reports/'],
-      reports: { dotenv: `${reports}.env`, junit: `${reports}.junit.xml` },
+      reports: {
+        dotenv: `${reports}.env`,
+        junit: `${reports}.junit.xml`,
+        ...(spec.metricsReport && { metrics: `${reports}.metrics.txt` }),
+      },
     },
   };
   return [

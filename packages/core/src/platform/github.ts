@@ -3,12 +3,13 @@
  * than through @actions/core, so an action starts in a few milliseconds and bundles stay small.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { Location } from '../errors.ts';
+import { type PullRequest, upsertGitHubComment } from '../report/comments/github.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import type { StepSpec } from '../steps/spec.ts';
-import type { Platform, StepResult } from './port.ts';
-import { addSecret, redact } from './redact.ts';
+import type { CommentOutcome, Platform, StepResult } from './port.ts';
+import { addSecret, isSecret, redact } from './redact.ts';
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -78,6 +79,7 @@ export class GitHubPlatform implements Platform {
     command('error', message, locationProps(where));
   }
   mask(secret: string) {
+    if (isSecret(secret)) return; // the runner needs to hear it once
     addSecret(secret);
     for (const line of secret.split(/\r?\n/))
       if (line.trim()) process.stdout.write(`::add-mask::${line.trim()}\n`);
@@ -106,8 +108,56 @@ export class GitHubPlatform implements Platform {
       appendFileSync(this.env.GITHUB_STEP_SUMMARY, redact(renderMarkdown(result.summary)));
   }
 
+  async upsertComment(
+    key: string,
+    body: string,
+    token: string | undefined,
+    tokenInput?: string,
+  ): Promise<CommentOutcome> {
+    const pr = pullRequestOf(this.env);
+    if ('skip' in pr) return { status: 'skipped', reason: pr.skip };
+    const secret = token || this.env.GITHUB_TOKEN;
+    if (!secret) {
+      const how = tokenInput ? `${this.describeInput(tokenInput)}, or ` : '';
+      return { status: 'skipped', reason: `no token to comment with: set ${how}GITHUB_TOKEN` };
+    }
+    this.mask(secret);
+    const given = tokenInput ? this.describeInput(tokenInput) : 'the token given to the step';
+    const credential = token ? given : 'GITHUB_TOKEN';
+    const done = await upsertGitHubComment(pr, key, body, secret, { credential });
+    return { status: done.action, url: done.url };
+  }
+
   runUrl() {
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = this.env;
     return server && repo && id ? `${server}/${repo}/actions/runs/${id}` : undefined;
   }
+}
+
+/**
+ * The pull request this run belongs to, read from the event payload, or why there is none.
+ * `pull_request` and `pull_request_target` carry it directly; a comment on a pull request
+ * arrives as an `issue_comment` whose issue has a `pull_request` key.
+ */
+export function pullRequestOf(env: NodeJS.ProcessEnv): PullRequest | { skip: string } {
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path) return { skip: 'no GitHub event payload (GITHUB_EVENT_PATH is unset)' };
+  let event: Payload;
+  try {
+    event = JSON.parse(readFileSync(path, 'utf8')) as Payload;
+  } catch (e) {
+    return { skip: `the event payload at ${path} could not be read: ${(e as Error).message}` };
+  }
+  const number = event.pull_request?.number ?? (event.issue?.pull_request ? event.issue.number : undefined);
+  if (typeof number !== 'number')
+    return { skip: `the ${env.GITHUB_EVENT_NAME ?? 'triggering'} event is not a pull request` };
+  const repository = env.GITHUB_REPOSITORY || event.repository?.full_name;
+  if (!repository) return { skip: 'GITHUB_REPOSITORY is unset' };
+  return { api: env.GITHUB_API_URL || 'https://api.github.com', repository, number };
+}
+
+interface Payload {
+  pull_request?: { number?: unknown };
+  issue?: { number?: unknown; pull_request?: unknown };
+  repository?: { full_name?: string };
 }

@@ -5,13 +5,14 @@
  * file, and collapsible sections in the job log.
  */
 import { join } from 'node:path';
+import { type MergeRequest, upsertGitLabNote } from '../report/comments/gitlab.ts';
 import { writeFileAtomic } from '../report/files.ts';
 import { renderJUnit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { renderTerminal } from '../report/terminal.ts';
 import type { StepSpec } from '../steps/spec.ts';
 import { LocalPlatform } from './local.ts';
-import { kebabToEnv, type StepResult } from './port.ts';
+import { type CommentOutcome, kebabToEnv, type StepResult } from './port.ts';
 import { redact } from './redact.ts';
 
 let sections = 0;
@@ -39,7 +40,7 @@ export class GitLabPlatform extends LocalPlatform {
   }
 
   /** Where the template asked for the report files; defaults keep a bare CLI call working. */
-  private path(kind: 'DOTENV' | 'JUNIT' | 'SUMMARY', spec: StepSpec, ext: string) {
+  private path(kind: 'DOTENV' | 'JUNIT' | 'SUMMARY' | 'METRICS', spec: StepSpec, ext: string) {
     return this.env[`MODELSHIP_${kind}`] || join('modelship-reports', `${spec.id}.${ext}`);
   }
 
@@ -55,11 +56,63 @@ export class GitLabPlatform extends LocalPlatform {
       redact(renderJUnit(spec.id, result.checks, result.seconds)),
     );
     await writeFileAtomic(this.path('SUMMARY', spec, 'md'), redact(renderMarkdown(result.summary)));
+    if (result.metrics) {
+      // The metrics report is `name value` per line; GitLab shows the change against the target branch.
+      const lines = Object.entries(result.metrics)
+        .filter(([, v]) => Number.isFinite(v))
+        .map(([k, v]) => `${k} ${v}\n`);
+      await writeFileAtomic(this.path('METRICS', spec, 'metrics.txt'), lines.join(''));
+    }
   }
 
   override runUrl() {
     return this.env.CI_JOB_URL || this.env.CI_PIPELINE_URL;
   }
+
+  override async upsertComment(
+    key: string,
+    body: string,
+    token: string | undefined,
+    tokenInput?: string,
+  ): Promise<CommentOutcome> {
+    const mr = mergeRequestOf(this.env);
+    if ('skip' in mr) return { status: 'skipped', reason: mr.skip };
+    const given = tokenInput ? this.describeInput(tokenInput) : 'the token given to the step';
+    const [secret, credential] = token
+      ? [token, given]
+      : this.env.MODELSHIP_GITLAB_TOKEN
+        ? [this.env.MODELSHIP_GITLAB_TOKEN, 'MODELSHIP_GITLAB_TOKEN']
+        : [this.env.GITLAB_TOKEN, 'GITLAB_TOKEN'];
+    if (!secret) {
+      const or = tokenInput ? ` (or pass it to ${given})` : '';
+      const reason =
+        'no token to write the merge request note with: store a project or personal access token with ' +
+        `the api scope in a masked CI/CD variable named MODELSHIP_GITLAB_TOKEN${or}; CI_JOB_TOKEN cannot write notes`;
+      return { status: 'skipped', reason };
+    }
+    this.mask(secret);
+    const done = await upsertGitLabNote(mr, key, body, secret, { credential });
+    return { status: done.action, url: done.url };
+  }
+}
+
+/**
+ * The merge request this pipeline runs for, or why there is none. A merge request from a fork
+ * runs in the fork, so its notes live in CI_MERGE_REQUEST_PROJECT_ID, not CI_PROJECT_ID.
+ */
+export function mergeRequestOf(env: NodeJS.ProcessEnv): MergeRequest | { skip: string } {
+  const iid = env.CI_MERGE_REQUEST_IID;
+  if (!iid || !/^\d+$/.test(iid))
+    return {
+      skip:
+        'not a merge request pipeline (CI_MERGE_REQUEST_IID is unset); run the job in merge request ' +
+        "pipelines with `rules: - if: $CI_PIPELINE_SOURCE == 'merge_request_event'`",
+    };
+  const api = env.CI_API_V4_URL;
+  const project = env.CI_MERGE_REQUEST_PROJECT_ID || env.CI_PROJECT_ID;
+  if (!api || !project) return { skip: 'CI_API_V4_URL or CI_PROJECT_ID is unset' };
+  const page = env.CI_MERGE_REQUEST_PROJECT_URL || env.CI_PROJECT_URL;
+  return { api, project, iid: Number(iid), webUrl: page ? `${page}/-/merge_requests/${iid}` : undefined };
 }
 
 export const dotenvKey = (step: string, output: string) => `${kebabToEnv(step)}_${kebabToEnv(output)}`;

@@ -5,7 +5,7 @@
 import { formatLocation, type Location } from '../errors.ts';
 import { renderTerminal } from '../report/terminal.ts';
 import type { StepSpec } from '../steps/spec.ts';
-import { kebabToEnv, type Platform, type StepResult } from './port.ts';
+import { type CommentOutcome, kebabToEnv, type Platform, type StepResult } from './port.ts';
 import { addSecret, redact } from './redact.ts';
 
 export class LocalPlatform implements Platform {
@@ -75,5 +75,14 @@ export class LocalPlatform implements Platform {
 
   runUrl(): string | undefined {
     return undefined;
+  }
+
+  async upsertComment(
+    _key: string,
+    _body: string,
+    _token: string | undefined,
+    _tokenInput?: string,
+  ): Promise<CommentOutcome> {
+    return { status: 'skipped', reason: 'not running in a pull request / merge request pipeline' };
   }
 }

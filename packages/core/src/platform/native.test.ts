@@ -12,7 +12,7 @@ type DuckDB = typeof import('@duckdb/node-api');
 describe('native packages', () => {
   it('pins the versions the workspace installs', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
-    assert.equal(pkg.dependencies[PINNED.duckdb.name], PINNED.duckdb.version);
+    for (const { name, version } of Object.values(PINNED)) assert.equal(pkg.dependencies[name], version);
   });
 
   it('installs into the tool cache once, outside any checkout, and loads from there', async (t) => {

@@ -9,16 +9,36 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigurationError } from '../errors.ts';
 import type { Logger } from './port.ts';
 
+interface NativePackage {
+  name: string;
+  version: string;
+  /**
+   * A flavour that needs files the plain package lacks (the CUDA execution provider, which
+   * onnxruntime-node's install script downloads): the install-script setting that fetches
+   * them, and a file whose presence proves a copy has them.
+   */
+  flavour?: { install: string; proof: string };
+}
+
 /** Kept equal to the versions in packages/core/package.json; a test holds them together. */
 export const PINNED = {
   duckdb: { name: '@duckdb/node-api', version: '1.5.6-r.1' },
-} as const;
+  onnxruntime: { name: 'onnxruntime-node', version: '1.30.0' },
+  'onnxruntime-cuda': {
+    name: 'onnxruntime-node',
+    version: '1.30.0',
+    flavour: {
+      install: 'cuda12',
+      proof: `bin/napi-v6/${process.platform}/${process.arch}/libonnxruntime_providers_cuda.so`,
+    },
+  },
+} as const satisfies Record<string, NativePackage>;
 
 export type NativeKey = keyof typeof PINNED;
 
@@ -28,14 +48,15 @@ const isMissing = (e: unknown, name: string) =>
   e.message.includes(`'${name}'`);
 
 export function toolCacheDir(key: NativeKey, env: NodeJS.ProcessEnv = process.env): string {
-  const { name, version } = PINNED[key];
+  const { name, version } = PINNED[key] as NativePackage;
+  const flavour = (PINNED[key] as NativePackage).flavour?.install;
   const root =
     env.RUNNER_TOOL_CACHE || env.MODELSHIP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'));
   return join(
     root,
     'modelship-native',
     name.replace('/', '+'),
-    version,
+    flavour ? `${version}-${flavour}` : version,
     `${process.platform}-${process.arch}`,
   );
 }
@@ -45,8 +66,8 @@ export async function loadNative<T>(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
-  const { name } = PINNED[key];
-  if (env.MODELSHIP_NATIVE_INSTALL !== 'always') {
+  const { name, flavour } = PINNED[key] as NativePackage;
+  if (env.MODELSHIP_NATIVE_INSTALL !== 'always' && (!flavour || hasProof(name, flavour.proof))) {
     try {
       return (await import(name)) as T;
     } catch (e) {
@@ -58,13 +79,27 @@ export async function loadNative<T>(
   return (await import(pathToFileURL(entry).href)) as T;
 }
 
+/** Whether the workspace's copy of a package carries the flavour's files. */
+function hasProof(name: string, proof: string): boolean {
+  let entry: string;
+  try {
+    entry = import.meta.resolve(name);
+  } catch {
+    return false;
+  }
+  let dir = dirname(fileURLToPath(entry));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return existsSync(join(dir, proof));
+}
+
 async function ensureInstalled(key: NativeKey, log: Logger, env: NodeJS.ProcessEnv): Promise<string> {
-  const { name, version } = PINNED[key];
+  const { name, version, flavour } = PINNED[key] as NativePackage;
   const dir = toolCacheDir(key, env);
   const marker = join(dir, '.modelship-complete');
   if (existsSync(marker)) return dir;
 
-  const cacheKey = `modelship-native-${name.replace(/[@/]/g, '_')}-${version}-${process.platform}-${process.arch}`;
+  const tag = flavour ? `${version}-${flavour.install}` : version;
+  const cacheKey = `modelship-native-${name.replace(/[@/]/g, '_')}-${tag}-${process.platform}-${process.arch}`;
   const cache = await actionsCache(env);
   if (cache && (await cache.restoreCache([dir], cacheKey)) && existsSync(marker)) {
     log.info(`${name}@${version}: restored from the Actions cache`);
@@ -75,7 +110,9 @@ async function ensureInstalled(key: NativeKey, log: Logger, env: NodeJS.ProcessE
   const started = Date.now();
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), '{"private":true}\n');
+  // npm 11 runs a dependency's install script only when allowed; the flavour needs it.
+  const manifest = { private: true, ...(flavour && { allowScripts: { [name]: true } }) };
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest)}\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   try {
     await promisify(execFile)(
@@ -91,7 +128,7 @@ async function ensureInstalled(key: NativeKey, log: Logger, env: NodeJS.ProcessE
         `${name}@${version}`,
       ],
       {
-        env: { ...env, ONNXRUNTIME_NODE_INSTALL: env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' },
+        env: { ...env, ONNXRUNTIME_NODE_INSTALL: flavour?.install ?? env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' },
         maxBuffer: 16 << 20,
       },
     );
@@ -100,6 +137,12 @@ async function ensureInstalled(key: NativeKey, log: Logger, env: NodeJS.ProcessE
     const detail = (e as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' ') ?? String(e);
     throw new ConfigurationError(`could not install ${name}@${version} with npm: ${detail}`, {
       fix: 'The runner needs npm and access to the npm registry (or a mirror set in .npmrc) the first time.',
+    });
+  }
+  if (flavour && !existsSync(join(dir, 'node_modules', name, flavour.proof))) {
+    await rm(dir, { recursive: true, force: true });
+    throw new ConfigurationError(`${name}@${version} installed without ${flavour.proof}`, {
+      fix: `Its install script downloads these files (${flavour.install}); the runner needs internet access to GitHub and NuGet the first time.`,
     });
   }
   await writeFile(marker, `${new Date().toISOString()}\n`);

@@ -20,8 +20,15 @@ export interface StepResult {
   outputs: Record<string, string | number | boolean>;
   summary: Summary;
   checks: CheckResult[];
+  /** Headline numbers for CI metric reports (GitLab's `artifacts:reports:metrics`). */
+  metrics?: Record<string, number>;
   seconds: number;
 }
+
+/** What became of a step's comment on the pull request or merge request. */
+export type CommentOutcome =
+  | { status: 'created' | 'updated'; url?: string }
+  | { status: 'skipped'; reason: string };
 
 export interface Platform extends Logger {
   readonly name: 'github' | 'gitlab' | 'local';
@@ -36,6 +43,17 @@ export interface Platform extends Logger {
   publish(spec: StepSpec, result: StepResult): Promise<void>;
   /** The URL of this CI run, recorded in reports; absent locally. */
   runUrl(): string | undefined;
+  /**
+   * Create or edit this step's one comment (per `key`) on the pull request or merge request the
+   * run belongs to. Skipped, not failed, where there is none or no token to write with.
+   * `tokenInput` names the input the token came from, for error messages.
+   */
+  upsertComment(
+    key: string,
+    body: string,
+    token: string | undefined,
+    tokenInput?: string,
+  ): Promise<CommentOutcome>;
 }
 
 export const kebabToEnv = (name: string) => name.toUpperCase().replace(/-/g, '_');

@@ -17,6 +17,8 @@ function block(b: Block): string {
       return b.text;
     case 'table':
       return table(b);
+    case 'mermaid':
+      return `\`\`\`mermaid\n${b.source}\n\`\`\``;
     case 'details':
       return `<details><summary>${b.title}</summary>\n\n${b.blocks.map(block).join('\n\n')}\n\n</details>`;
   }

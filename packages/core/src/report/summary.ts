@@ -6,7 +6,9 @@ export type Block =
   | { kind: 'heading'; text: string }
   | { kind: 'text'; text: string }
   | { kind: 'table'; columns: string[]; rows: string[][]; numeric?: boolean[] }
-  | { kind: 'details'; title: string; blocks: Block[] };
+  | { kind: 'details'; title: string; blocks: Block[] }
+  /** A Mermaid diagram: GitHub and GitLab both render it in Markdown; terminals skip it. */
+  | { kind: 'mermaid'; source: string };
 
 export interface Summary {
   title: string;

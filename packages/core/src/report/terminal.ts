@@ -21,6 +21,8 @@ function block(b: Block, indent = ''): string {
       return indent + b.text.replace(/\*\*|`/g, '');
     case 'table':
       return table(b, indent);
+    case 'mermaid':
+      return '';
     case 'details':
       return `\n${indent}${b.title}\n${b.blocks.map((x) => block(x, `${indent}  `)).join('\n')}`;
   }
@@ -29,5 +31,9 @@ function block(b: Block, indent = ''): string {
 /** Plain text for a terminal or a CI log; no colour so it reads the same in a file. */
 export function renderTerminal(s: Summary): string {
   const mark = s.passed ? 'PASSED' : 'FAILED';
-  return [`${s.title}: ${mark} — ${s.headline}`, ...s.blocks.map((b) => block(b))].join('\n') + '\n';
+  return (
+    [`${s.title}: ${mark} — ${s.headline}`, ...s.blocks.map((b) => block(b)).filter((b) => b !== '')].join(
+      '\n',
+    ) + '\n'
+  );
 }

@@ -3,11 +3,14 @@
  * its implementation lazily, so `--help` or a bad input answers before DuckDB or
  * onnxruntime is ever loaded.
  */
+
+import { evaluateModelSpec } from './evaluate-model/spec.ts';
 import type { StepDefinition } from './types.ts';
 import { validateDataSpec } from './validate-data/spec.ts';
 
 export const STEPS: StepDefinition[] = [
   { spec: validateDataSpec, load: () => import('./validate-data/run.ts') },
+  { spec: evaluateModelSpec, load: () => import('./evaluate-model/run.ts') },
 ];
 
 /** The whole lifecycle, in order, with the steps still to come, for the README and `--help`. */

@@ -13,6 +13,10 @@ export async function runStep(step: StepDefinition, platform: Platform): Promise
   const started = performance.now();
   try {
     const raw = platform.readInputs(step.spec);
+    for (const [name, f] of Object.entries(step.spec.inputs)) {
+      const value = raw[name];
+      if (f.secret && value) platform.mask(value);
+    }
     const inputs = await parseInputs(step.spec, raw, (n) => platform.describeInput(n));
     const mod = await step.load();
     const outcome = await mod.run(inputs as never, platform);

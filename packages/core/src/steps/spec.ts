@@ -23,6 +23,8 @@ export interface Field<T = unknown> {
   choices?: readonly string[];
   /** Masked in every log and never written to a report. */
   secret?: boolean;
+  /** A default only action.yml can give, e.g. `${{ github.token }}`. */
+  githubDefault?: string;
   /** What a valid value looks like, in words, for errors. */
   expects: string;
   schema: Build<T>;
@@ -35,6 +37,7 @@ interface FieldOptions {
   required?: boolean;
   example?: string;
   secret?: boolean;
+  githubDefault?: string;
 }
 
 function field<T>(kind: FieldKind, schema: Build<T>, o: FieldOptions, choices?: readonly string[]): Field<T> {
@@ -46,6 +49,7 @@ function field<T>(kind: FieldKind, schema: Build<T>, o: FieldOptions, choices?: 
     ...(o.example !== undefined && { example: o.example }),
     ...(choices && { choices }),
     ...(o.secret && { secret: true }),
+    ...(o.githubDefault && { githubDefault: o.githubDefault }),
     expects: o.expects ?? (choices ? `one of ${choices.join(', ')}` : 'a value'),
     schema,
   };
@@ -122,6 +126,8 @@ export interface StepSpec<F extends FieldsOf = FieldsOf, O extends string = stri
   summary: string;
   inputs: F;
   outputs: Record<O, OutputField>;
+  /** The step reports headline metrics, so the GitLab component declares a metrics report. */
+  metricsReport?: boolean;
 }
 
 export function defineStep<F extends FieldsOf, O extends string>(spec: StepSpec<F, O>): StepSpec<F, O> {

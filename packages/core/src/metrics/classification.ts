@@ -1,0 +1,402 @@
+/**
+ * Classification metrics for the evaluate-model step, equal to scikit-learn 1.2.1's default calls
+ * (`accuracy_score`, `precision_score(average='macro')`, `roc_auc_score(multi_class='ovr')`, `log_loss`, …)
+ * on already-encoded class indexes, with optional per-row weights.
+ *
+ * The paired bootstrap calls `compute` about a thousand times on the same rows with different weights, so
+ * everything that does not depend on the weights (the per-class sort orders for ROC AUC, each row's log
+ * loss and calibration bin) is done once in `prepareClassification`; `compute` is then O(n·k).
+ *
+ * Conventions where scikit-learn has none, or raises:
+ * - A row of weight 0 is absent. Weights that count draws then give exactly scikit-learn's result on the
+ *   resampled rows. (scikit-learn given sample_weight with zeros would still count a class seen only in
+ *   zero-weight rows among the labels of its macro averages; for a bootstrap that is an artefact.)
+ * - Macro averages run over the classes present (positive weight) in yTrue or yPred, as scikit-learn's
+ *   default `labels=None`; balanced accuracy over the classes present in yTrue. Per-class arrays cover
+ *   every class 0..k−1 (`labels=range(k)`), 0 where a denominator is 0 (zero_division's default).
+ * - roc_auc is NaN where scikit-learn raises: some class of 0..k−1 has no weight in yTrue. Unlike
+ *   scikit-learn, multiclass rows that do not sum to 1 are scored as given rather than refused.
+ * - Total weight 0 makes every metric NaN (scikit-learn divides by zero).
+ */
+
+import { sortDescending } from './argsort.ts';
+
+export type Probabilities = Float32Array | Float64Array;
+
+export interface ClassificationInput {
+  /** True class of each row, 0..k−1. */
+  yTrue: Int32Array;
+  /** Predicted class of each row, 0..k−1. */
+  yPred: Int32Array;
+  /** Number of classes, at least 2. */
+  k: number;
+  /** Row-major n×k class probabilities; absent when the model gives labels only. */
+  proba?: Probabilities | undefined;
+}
+
+/** Named as scikit-learn names them, so reports and gate expressions use the names users know. */
+export type ClassificationScores = {
+  accuracy: number;
+  balanced_accuracy: number;
+  precision_macro: number;
+  recall_macro: number;
+  f1_macro: number;
+  f1_weighted: number;
+  roc_auc?: number;
+  log_loss?: number;
+  ece?: number;
+};
+
+export interface PerClass {
+  precision: Float64Array;
+  recall: Float64Array;
+  f1: Float64Array;
+  /** Weighted count of rows whose true class is this one. */
+  support: Float64Array;
+}
+
+export interface ClassificationReport {
+  scores: ClassificationScores;
+  /** k×k weighted counts, rows = true class, columns = predicted (sklearn.metrics.confusion_matrix). */
+  confusion: number[][];
+  perClass: PerClass;
+}
+
+export interface PreparedClassification {
+  readonly rows: number;
+  /** Metrics under per-row weights (non-negative, length n); every row once when absent. */
+  compute(weights?: Float64Array): ClassificationReport;
+}
+
+/** Expected calibration error uses this many equal-width confidence bins over [0, 1]. */
+export const ECE_BINS = 10;
+
+export function classificationMetrics(
+  input: ClassificationInput,
+  weights?: Float64Array,
+): ClassificationReport {
+  return prepareClassification(input).compute(weights);
+}
+
+export function prepareClassification(input: ClassificationInput): PreparedClassification {
+  const { yTrue, yPred, k, proba } = input;
+  const n = yTrue.length;
+  checkInput(input);
+  const prepared = proba && {
+    columns: rankColumns(proba, yTrue, k),
+    rows: rowTerms(proba, yTrue, n, k),
+  };
+  const compute = (weights?: Float64Array): ClassificationReport => {
+    const sums = rowSums(yTrue, yPred, k, weights, prepared?.rows);
+    const { scores, perClass } = labelScores(sums.confusion, k);
+    if (prepared) {
+      scores.roc_auc = rocAuc(prepared.columns, weights);
+      scores.log_loss = sums.loss / sums.total;
+      scores.ece = expectedCalibrationError(sums.gap, sums.total);
+    }
+    const cm = sums.confusion;
+    const rows = Array.from({ length: k }, (_, i) => Array.from(cm.subarray(i * k, (i + 1) * k)));
+    return { scores, confusion: rows, perClass };
+  };
+  // Callers ask for every row once a few times (the report, the comparison, the bootstrap's centre), so
+  // that is computed once and copied.
+  let unweighted: ClassificationReport | undefined;
+  return {
+    rows: n,
+    compute(weights) {
+      if (weights && weights.length !== n) throw new RangeError(`${weights.length} weights for ${n} rows`);
+      if (weights) return compute(weights);
+      unweighted ??= compute();
+      return copyReport(unweighted);
+    },
+  };
+}
+
+/** A copy that a caller may change without changing the cached one. */
+function copyReport({ scores, confusion, perClass }: ClassificationReport): ClassificationReport {
+  const { precision, recall, f1, support } = perClass;
+  return {
+    scores: { ...scores },
+    confusion: confusion.map((row) => [...row]),
+    perClass: {
+      precision: precision.slice(),
+      recall: recall.slice(),
+      f1: f1.slice(),
+      support: support.slice(),
+    },
+  };
+}
+
+function checkInput({ yTrue, yPred, k, proba }: ClassificationInput): void {
+  const n = yTrue.length;
+  if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2, got ${k}`);
+  if (yPred.length !== n) throw new RangeError(`${yPred.length} predictions for ${n} rows`);
+  if (proba && proba.length !== n * k) throw new RangeError(`${proba.length} probabilities for ${n}×${k}`);
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i]!;
+    const p = yPred[i]!;
+    if (t < 0 || t >= k || p < 0 || p >= k) throw new RangeError(`row ${i}: class outside 0..${k - 1}`);
+  }
+}
+
+interface RowSums {
+  /** k×k, row-major: rows = true class, columns = predicted. */
+  confusion: Float64Array;
+  /** Σ w · log loss. */
+  loss: number;
+  /** Per calibration bin, Σ w · (correct − confidence). */
+  gap: Float64Array;
+  /** Σ w. */
+  total: number;
+}
+
+/** The weighted sums over rows in one pass; each sum adds in row order, as separate passes would. */
+function rowSums(
+  yTrue: Int32Array,
+  yPred: Int32Array,
+  k: number,
+  weights?: Float64Array,
+  rows?: RowTerms,
+): RowSums {
+  const cm = new Float64Array(k * k);
+  const gap = new Float64Array(ECE_BINS);
+  let loss = 0;
+  let total = 0;
+  if (!rows) {
+    for (let i = 0; i < yTrue.length; i++) cm[yTrue[i]! * k + yPred[i]!]! += weights ? weights[i]! : 1;
+    return { confusion: cm, loss, gap, total };
+  }
+  const { loss: rowLoss, bin, gap: rowGap } = rows;
+  for (let i = 0; i < yTrue.length; i++) {
+    const w = weights ? weights[i]! : 1;
+    cm[yTrue[i]! * k + yPred[i]!]! += w;
+    loss += w * rowLoss[i]!;
+    gap[bin[i]!]! += w * rowGap[i]!;
+    total += w;
+  }
+  return { confusion: cm, loss, gap, total };
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+
+function labelScores(cm: Float64Array, k: number): { scores: ClassificationScores; perClass: PerClass } {
+  const { perClass, predicted } = perClassScores(cm, k);
+  const { precision, recall, f1, support } = perClass;
+  const sums = { correct: 0, total: 0, precision: 0, recall: 0, f1: 0, f1Weighted: 0, labels: 0 };
+  const balanced = { recall: 0, classes: 0 };
+  for (let c = 0; c < k; c++) {
+    sums.correct += cm[c * k + c]!;
+    sums.total += support[c]!;
+    sums.f1Weighted += support[c]! * f1[c]!;
+    if (support[c]! > 0) {
+      balanced.recall += recall[c]!;
+      balanced.classes++;
+    }
+    if (support[c]! > 0 || predicted[c]! > 0) {
+      sums.precision += precision[c]!;
+      sums.recall += recall[c]!;
+      sums.f1 += f1[c]!;
+      sums.labels++;
+    }
+  }
+  const scores: ClassificationScores = {
+    accuracy: sums.correct / sums.total,
+    balanced_accuracy: balanced.recall / balanced.classes,
+    precision_macro: sums.precision / sums.labels,
+    recall_macro: sums.recall / sums.labels,
+    f1_macro: sums.f1 / sums.labels,
+    f1_weighted: sums.f1Weighted / sums.total,
+  };
+  return { scores, perClass };
+}
+
+function perClassScores(cm: Float64Array, k: number): { perClass: PerClass; predicted: Float64Array } {
+  const support = new Float64Array(k);
+  const predicted = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      support[i]! += cm[i * k + j]!;
+      predicted[j]! += cm[i * k + j]!;
+    }
+  }
+  const precision = new Float64Array(k);
+  const recall = new Float64Array(k);
+  const f1 = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    const p = ratio(cm[c * k + c]!, predicted[c]!);
+    const r = ratio(cm[c * k + c]!, support[c]!);
+    precision[c] = p;
+    recall[c] = r;
+    f1[c] = p + r === 0 ? 0 : (2 * p * r) / (p + r);
+  }
+  return { perClass: { precision, recall, f1, support }, predicted };
+}
+
+/** Rows by descending score of one class, whether each is of that class, and where tie runs end. */
+interface RankedColumn {
+  order: Int32Array;
+  positive: Uint8Array;
+  groupEnd: Uint8Array;
+}
+
+// Binary ROC AUC scores proba column 1 only (roc_auc_score(y, P[:, 1])); multiclass scores every column.
+function rankColumns(proba: Probabilities, yTrue: Int32Array, k: number): RankedColumn[] {
+  const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
+  return columns.map((c) => rankColumn(proba, yTrue, k, c));
+}
+
+function rankColumn(proba: Probabilities, yTrue: Int32Array, k: number, c: number): RankedColumn {
+  const n = yTrue.length;
+  // Stable, so rows of one score keep their order; a NaN score ranks last, a tie group of its own.
+  const { order, runEnd } = sortDescending(proba, k, c, n);
+  // Stored in sorted order so that the sweep's only scattered read is the weight.
+  const positive = new Uint8Array(n);
+  for (let r = 0; r < n; r++) positive[r] = yTrue[order[r]!] === c ? 1 : 0;
+  return { order, positive, groupEnd: runEnd };
+}
+
+function rocAuc(columns: RankedColumn[], weights?: Float64Array): number {
+  let sum = 0;
+  for (const column of columns) sum += columnAuc(column, weights);
+  return sum / columns.length;
+}
+
+/**
+ * Mann–Whitney form of the area under the ROC curve: the weighted share of (positive, negative) pairs
+ * ranked correctly, a tie counting one half. It equals scikit-learn's trapezoid over roc_curve, whose
+ * points are exactly the ends of the tie groups.
+ *
+ * The bootstrap runs this a thousand times, so the loop is written twice, without a test of `weights`
+ * per row, and adds to both group sums (0 to one of them) rather than branch on the row's class.
+ */
+function columnAuc(column: RankedColumn, weights?: Float64Array): number {
+  const { order, positive, groupEnd } = column;
+  let above = 0;
+  let negatives = 0;
+  let area = 0;
+  let groupPos = 0;
+  let groupNeg = 0;
+  if (weights) {
+    for (let r = 0; r < order.length; r++) {
+      const w = weights[order[r]!]!;
+      const p = positive[r];
+      groupPos += p ? w : 0;
+      groupNeg += p ? 0 : w;
+      if (groupEnd[r]) {
+        area += groupNeg * (above + groupPos / 2);
+        above += groupPos;
+        negatives += groupNeg;
+        groupPos = 0;
+        groupNeg = 0;
+      }
+    }
+  } else {
+    for (let r = 0; r < order.length; r++) {
+      const p = positive[r];
+      groupPos += p ? 1 : 0;
+      groupNeg += p ? 0 : 1;
+      if (groupEnd[r]) {
+        area += groupNeg * (above + groupPos / 2);
+        above += groupPos;
+        negatives += groupNeg;
+        groupPos = 0;
+        groupNeg = 0;
+      }
+    }
+  }
+  return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
+}
+
+/** What the weighted sums need of each row, found once: its log loss and its calibration bin and gap. */
+interface RowTerms {
+  loss: Float64Array;
+  bin: Uint8Array;
+  /** 1 if the row's argmax is its class, else 0; minus its confidence. */
+  gap: Float64Array;
+}
+
+function rowTerms(proba: Probabilities, yTrue: Int32Array, n: number, k: number): RowTerms {
+  return { loss: rowLogLoss(proba, yTrue, n, k), ...calibrationRows(proba, yTrue, n, k) };
+}
+
+/**
+ * Each row's log loss as sklearn 1.2.1's log_loss(eps='auto', labels=range(k)) computes it: clip to
+ * [eps, 1 − eps] with eps of the input's float type, renormalise the row, take −log of the true class.
+ * For float32 input numpy clips, sums and divides in float32, so those steps round through Math.fround:
+ * a confident correct row's loss is about 1e-7, where float32 rounding is the whole difference.
+ */
+function rowLogLoss(proba: Probabilities, yTrue: Int32Array, n: number, k: number): Float64Array {
+  const single = proba instanceof Float32Array;
+  const round = single ? Math.fround : (x: number) => x;
+  const eps = single ? 2 ** -23 : 2 ** -52;
+  const high = 1 - eps;
+  const row = new Float64Array(k);
+  const loss = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // Under 8 terms numpy sums in order: written out here, where calling `round` per term costs ~30%.
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const p = Math.min(Math.max(proba[i * k + j]!, eps), high);
+      row[j] = p;
+      sum = single ? Math.fround(sum + p) : sum + p;
+    }
+    if (k >= 8) sum = numpySum(row, 0, k, round);
+    loss[i] = -Math.log(round(row[yTrue[i]!]! / sum));
+  }
+  return loss;
+}
+
+/** numpy's pairwise summation (sequential under 8 terms, 8 partial sums up to 128, halves above). */
+function numpySum(xs: Float64Array, start: number, n: number, round: (x: number) => number): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = round(s + xs[start + i]!);
+    return s;
+  }
+  if (n > 128) {
+    const half = Math.floor(n / 2) - (Math.floor(n / 2) % 8);
+    return round(numpySum(xs, start, half, round) + numpySum(xs, start + half, n - half, round));
+  }
+  const r = xs.slice(start, start + 8);
+  let i = 8;
+  for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] = round(r[j]! + xs[start + i + j]!);
+  const pair = (a: number, b: number) => round(r[a]! + r[b]!);
+  let s = round(round(pair(0, 1) + pair(2, 3)) + round(pair(4, 5) + pair(6, 7)));
+  for (; i < n; i++) s = round(s + xs[start + i]!);
+  return s;
+}
+
+/**
+ * A row's confidence is its largest probability as given (not renormalised), its prediction the first
+ * column holding it (numpy's argmax), and its bin min(floor(confidence · 10), 9): bins [0, 0.1), …,
+ * [0.8, 0.9), [0.9, 1], so a confidence of exactly 1 joins the top bin.
+ */
+function calibrationRows(
+  proba: Probabilities,
+  yTrue: Int32Array,
+  n: number,
+  k: number,
+): { bin: Uint8Array; gap: Float64Array } {
+  const bin = new Uint8Array(n);
+  const gap = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let top = proba[i * k]!;
+    for (let j = 1; j < k; j++) {
+      if (proba[i * k + j]! > top) {
+        top = proba[i * k + j]!;
+        best = j;
+      }
+    }
+    gap[i] = (best === yTrue[i] ? 1 : 0) - top;
+    bin[i] = Math.max(0, Math.min(Math.floor(top * ECE_BINS), ECE_BINS - 1));
+  }
+  return { bin, gap };
+}
+
+/** ECE = Σ_b (W_b / W) · |accuracy_b − confidence_b| = Σ_b |Σ w·correct − Σ w·confidence| / W. */
+function expectedCalibrationError(gap: Float64Array, total: number): number {
+  let sum = 0;
+  for (const g of gap) sum += Math.abs(g);
+  return sum / total;
+}

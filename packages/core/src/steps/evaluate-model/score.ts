@@ -1,0 +1,172 @@
+/**
+ * One pass over the data: stream it, cut it into batches, score every batch with each model
+ * (and each perturbation of the challenger), and keep the labels, slice values and predictions
+ * the metrics need. Nothing else of a row survives its batch.
+ */
+import type { Engine } from '../../data/engine.ts';
+import { type Chunk, type ScanColumn, scan } from '../../data/scan.ts';
+import type { Source } from '../../data/sources.ts';
+import { batches } from '../../onnx/batches.ts';
+import { Dictionary } from '../../onnx/dictionary.ts';
+import { Growable } from '../../onnx/growable.ts';
+import { ModelRunner, type Predictions } from '../../onnx/predict.ts';
+import type { Ort } from '../../onnx/session.ts';
+import type { Logger } from '../../platform/port.ts';
+import type { FeatureStats, Perturbation } from './perturbations.ts';
+import { perturber } from './perturbations.ts';
+import type { Plan } from './plan.ts';
+
+export interface SliceCodes {
+  column: string;
+  values: Dictionary;
+  codes: Int32Array;
+}
+
+export interface Scored {
+  rows: number;
+  skipped: { features: number; label: number };
+  /** Classification: label codes in `classes`; regression: values. */
+  truth: Int32Array | Float64Array;
+  classes: Dictionary;
+  slices: SliceCodes[];
+  /** Per model, in plan order. */
+  predictions: Predictions[];
+  perturbed: { perturbation: Perturbation; predictions: Predictions }[];
+  seconds: number;
+}
+
+export interface ScoreOptions {
+  batchSize: number;
+  perturbations: Perturbation[];
+  stats?: FeatureStats;
+  seed: number;
+  /** Class names by index, for integer label outputs of models trained on string labels. */
+  classNames?: readonly string[];
+}
+
+export async function scoreAll(
+  engine: Engine,
+  source: Source,
+  ort: Ort,
+  plan: Plan,
+  options: ScoreOptions,
+  log: Logger,
+): Promise<Scored> {
+  const classes = new Dictionary();
+  const runners = plan.models.map(
+    (m) => new ModelRunner(ort, m.opened, m, plan.features, classes, options.classNames),
+  );
+  const perturbed = options.perturbations.map((p, i) => ({
+    perturbation: p,
+    runner: new ModelRunner(
+      ort,
+      plan.models[0]!.opened,
+      plan.models[0]!,
+      plan.features,
+      classes,
+      options.classNames,
+    ),
+    apply: perturber(p, options.stats!, options.seed + i + 1),
+  }));
+  const labels = labelReader(plan, classes);
+  const slices = plan.slices.map((column) => ({
+    column,
+    values: new Dictionary(),
+    codes: new Growable(Int32Array),
+  }));
+  const width = plan.features.length;
+  const skipped = { features: 0, label: 0 };
+
+  const accept = (chunk: Chunk, r: number) => {
+    if (chunk.missing[r]) {
+      skipped.features++;
+      return false;
+    }
+    if (!labels.take(chunk.columns[width]!, r)) {
+      skipped.label++;
+      return false;
+    }
+    slices.forEach((s, i) => {
+      s.codes.push(s.values.code((chunk.columns[width + 1 + i] as (string | null)[])[r] ?? null));
+    });
+    return true;
+  };
+
+  const started = performance.now();
+  const progress = throttle(log, started);
+  let rows = 0;
+  for await (const batch of batches(
+    scan(engine, source, scanColumns(plan)),
+    width,
+    options.batchSize,
+    accept,
+  )) {
+    for (const runner of runners) await runner.run(batch);
+    for (const p of perturbed) await p.runner.run({ rows: batch.rows, features: p.apply(batch.features) });
+    rows += batch.rows;
+    progress(rows);
+  }
+  return {
+    rows,
+    skipped,
+    truth: labels.values(),
+    classes,
+    slices: slices.map((s) => ({ column: s.column, values: s.values, codes: s.codes.view() })),
+    predictions: runners.map((r) => r.predictions()),
+    perturbed: perturbed.map((p) => ({ perturbation: p.perturbation, predictions: p.runner.predictions() })),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function scanColumns(plan: Plan): ScanColumn[] {
+  const label: ScanColumn = plan.labelIsText
+    ? { kind: 'text', name: plan.label }
+    : { kind: 'numeric', name: plan.label, as: 'DOUBLE', optional: true };
+  return [
+    ...plan.features.map((name): ScanColumn => ({ kind: 'numeric', name, as: 'DOUBLE' })),
+    label,
+    ...plan.slices.map((name): ScanColumn => ({ kind: 'text', name })),
+  ];
+}
+
+/** Reads the label of a row into codes (classification) or values (regression); false when it is missing. */
+function labelReader(plan: Plan, classes: Dictionary) {
+  if (plan.kind === 'regression') {
+    const values = new Growable(Float64Array);
+    return {
+      take: (column: Chunk['columns'][number], r: number) => {
+        const v = (column as Float64Array)[r]!;
+        if (Number.isNaN(v)) return false;
+        values.push(v);
+        return true;
+      },
+      values: () => values.view(),
+    };
+  }
+  const codes = new Growable(Int32Array);
+  return {
+    take: (column: Chunk['columns'][number], r: number) => {
+      const code = plan.labelIsText
+        ? classes.code((column as (string | null)[])[r] ?? null)
+        : classes.codeOfNumber((column as Float64Array)[r]!);
+      if (code < 0) return false;
+      codes.push(code);
+      return true;
+    },
+    values: () => codes.view(),
+  };
+}
+
+/** Progress every few seconds: rows so far and the rate. */
+function throttle(log: Logger, started: number) {
+  let last = started;
+  return (rows: number) => {
+    const now = performance.now();
+    if (now - last < 3000) return;
+    last = now;
+    const rate = rows / ((now - started) / 1000);
+    log.progress(
+      `scored ${rows.toLocaleString('en-US')} rows (${Math.round(rate).toLocaleString('en-US')} rows/s)`,
+    );
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * A GitLab project that mirrors gitlab-components/ (templates at its root, as GitLab wants) plus
+ * the example files, committed so a pipeline can include the components `@$CI_COMMIT_SHA`, run
+ * by gitlab-ci-local with the shell executor.
+ */
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLI, cleanEnv, NODE, ROOT, run } from './run.ts';
+
+const GCL = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
+
+export async function project(dir: string, pipeline: string, examples: string[] = ['data', 'contract.yml']) {
+  await cp(join(ROOT, 'gitlab-components', 'templates'), join(dir, 'templates'), { recursive: true });
+  await mkdir(join(dir, 'examples'), { recursive: true });
+  for (const e of examples)
+    await cp(join(ROOT, 'examples', e), join(dir, 'examples', e), { recursive: true });
+  await writeFile(join(dir, '.gitlab-ci.yml'), pipeline);
+  const git = (...args: string[]) => run('git', args, { cwd: dir, env: cleanEnv() });
+  await git('init', '-q', '-b', 'main');
+  await git('remote', 'add', 'origin', 'git@gitlab.com:modelship/components.git');
+  await git('add', '-A');
+  await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'components under test');
+}
+
+export const gcl = (dir: string, env: Record<string, string> = {}) =>
+  run(NODE, [GCL, '--force-shell-executor', '--no-color', '--cwd', '.'], {
+    cwd: dir,
+    env: cleanEnv({ HOME: dir, ...env }),
+  });
+
+/** A pipeline including a component at the commit under test, the CLI bundle from this checkout. */
+export function including(step: string, inputs: Record<string, string>, rest = ''): string {
+  const lines = Object.entries({ cli: `${NODE} ${CLI}`, ...inputs }).map(
+    ([k, v]) => `      ${k}: ${JSON.stringify(v)}`,
+  );
+  return `include:
+  - component: $CI_SERVER_FQDN/modelship/components/${step}@$CI_COMMIT_SHA
+    inputs:
+${lines.join('\n')}
+${rest}`;
+}

@@ -1,0 +1,92 @@
+/**
+ * Model fixtures: scikit-learn (through /usr/bin/python3, which has it) fits the reference
+ * models, so a test can build the same model with onnx/models.ts and check that onnxruntime
+ * agrees with sklearn's own predictions; and helpers to put model bytes in a temp file.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './run.ts';
+
+const script = fileURLToPath(new URL('./sklearn_train.py', import.meta.url));
+
+/** Training rows: arrays, or a CSV file whose `label` column is the target (the rest are features). */
+export type TrainingData =
+  | { X: number[][]; y: (number | string)[]; features?: string[] }
+  | { csv: string; label: string; features?: string[] };
+
+/** Rows to predict: arrays, a CSV with the same feature columns, or (left out) the training rows. */
+export type EvaluationData = number[][] | { csv: string };
+
+interface Request<Task> {
+  task: Task;
+  data: TrainingData;
+  evaluate?: EvaluationData;
+  /** LogisticRegression's inverse L2 strength; 1 by default. */
+  C?: number;
+}
+
+interface Evaluated<Label> {
+  /** Feature names in weight-row order. */
+  features: string[];
+  /** The rows sklearn predicted, with their labels when they came from a CSV or the training data. */
+  evaluate: { X: number[][]; y: Label[] | null };
+}
+
+/** LogisticRegression(multinomial, lbfgs, max_iter=1000, random_state=0), as linearClassifier takes it. */
+export interface ClassifierReference extends Evaluated<number | string> {
+  classes: (number | string)[];
+  /** features × classes; binary problems get two columns ([-w, w]) that reproduce predict_proba. */
+  weights: number[][];
+  bias: number[];
+  iterations: number;
+  proba: number[][];
+  predict: (number | string)[];
+}
+
+/** LinearRegression, as linearRegressor takes it. */
+export interface RegressorReference extends Evaluated<number> {
+  weights: number[];
+  bias: number;
+  predict: number[];
+}
+
+export function trainReference(request: Request<'classification'>): ClassifierReference;
+export function trainReference(request: Request<'regression'>): RegressorReference;
+export function trainReference(
+  request: Request<'classification' | 'regression'>,
+): ClassifierReference | RegressorReference {
+  const out = execFileSync('/usr/bin/python3', [script], {
+    input: JSON.stringify(request),
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as ClassifierReference | RegressorReference;
+}
+
+/** Writes model bytes into a fresh temp dir that is removed after the test; returns the path. */
+export async function writeModelFile(
+  t: TestContext | { after: (fn: () => Promise<void>) => void },
+  bytes: Uint8Array,
+  name = 'model.onnx',
+): Promise<string> {
+  const file = join(await tempDir(t, 'modelship-model-'), name);
+  await writeFile(file, bytes);
+  return file;
+}
+
+/** Several models in one temp dir, e.g. a baseline and a challenger; returns name → path. */
+export async function writeModelFiles<K extends string>(
+  t: TestContext | { after: (fn: () => Promise<void>) => void },
+  models: Record<K, Uint8Array>,
+): Promise<Record<K, string>> {
+  const dir = await tempDir(t, 'modelship-models-');
+  const paths = {} as Record<K, string>;
+  for (const [name, bytes] of Object.entries(models) as [K, Uint8Array][]) {
+    paths[name] = join(dir, name.endsWith('.onnx') ? name : `${name}.onnx`);
+    await writeFile(paths[name], bytes);
+  }
+  return paths;
+}

@@ -1,0 +1,38 @@
+/** Asks Debian's scikit-learn (through /usr/bin/python3, which has it) for reference values. */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('./sklearn_ref.py', import.meta.url));
+
+export type SklearnCase =
+  /** [yTrue, yPred, k, proba (row-major) | null, 'float32' | 'float64', weights | null] */
+  | { fn: 'classification'; args: [number[], number[], number, number[] | null, string, number[] | null] }
+  /** [yTrue, yPred, weights | null] */
+  | { fn: 'regression'; args: [number[], number[], number[] | null] }
+  /** [k, n]: scipy.stats.binomtest(k, n, 0.5).pvalue */
+  | { fn: 'binomtest'; args: [number, number] };
+
+/** What sklearn_ref.py returns for a classification case; a metric sklearn refuses, or NaN, is null. */
+export interface SklearnClassification {
+  accuracy: number;
+  balanced_accuracy: number;
+  precision_macro: number;
+  recall_macro: number;
+  f1_macro: number;
+  f1_weighted: number;
+  roc_auc?: number | null;
+  log_loss?: number;
+  ece?: number;
+  /** [precision, recall, f1, support], each over labels 0..k−1. */
+  per_class: [number[], number[], number[], number[]];
+  confusion: number[][];
+}
+
+export function sklearn(cases: SklearnCase[]): unknown[] {
+  const out = execFileSync('/usr/bin/python3', [script], {
+    input: JSON.stringify(cases),
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as unknown[];
+}
