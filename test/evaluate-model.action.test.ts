@@ -8,33 +8,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { linearClassifier } from '../packages/core/src/onnx/models.ts';
+import { runAction as runAction_ } from './support/action.ts';
 import { FakeGitHub } from './support/forge-fakes.ts';
 import { trainReference, writeModelFiles } from './support/models.ts';
-import { ACTION, cleanEnv, NODE, ROOT, run, tempDir } from './support/run.ts';
+import { ROOT, tempDir } from './support/run.ts';
 
 const TOKEN = 'ghs_evaluateModelToken0123456789abcdef';
 
-async function runAction(dir: string, inputs: Record<string, string>, env: Record<string, string> = {}) {
-  const output = join(dir, 'output.txt');
-  const summary = join(dir, 'summary.md');
-  await writeFile(output, '');
-  await writeFile(summary, '');
-  const vars = cleanEnv({
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY: 'octo-org/models',
-    GITHUB_RUN_ID: '7',
-    ...env,
-  });
-  for (const [k, v] of Object.entries(inputs)) vars[`INPUT_${k.toUpperCase()}`] = v;
-  const ran = await run(NODE, [ACTION('evaluate-model')], { env: vars, cwd: ROOT });
-  const outputs: Record<string, string> = {};
-  for (const m of (await readFile(output, 'utf8')).matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1]!] = m[3]!;
-  return { ...ran, outputs, summary: await readFile(summary, 'utf8') };
-}
+const runAction = (dir: string, inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  runAction_('evaluate-model', dir, inputs, { GITHUB_REPOSITORY: 'octo-org/models', ...env });
 
 describe('evaluate-model as a GitHub Action', () => {
   let gh: FakeGitHub;

@@ -7,38 +7,11 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ACTION, cleanEnv, NODE, ROOT, run, STACK, tempDir } from './support/run.ts';
+import { runAction as runAction_ } from './support/action.ts';
+import { ROOT, STACK, tempDir } from './support/run.ts';
 import { scipy } from './support/scipy.ts';
 
-async function runAction(dir: string, inputs: Record<string, string>) {
-  const output = join(dir, 'output.txt');
-  const summary = join(dir, 'summary.md');
-  await writeFile(output, '');
-  await writeFile(summary, '');
-  const env = cleanEnv({
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_REPOSITORY: 'acme/fraud',
-    GITHUB_RUN_ID: '42',
-  });
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const ran = await run(NODE, [ACTION('validate-data')], { env });
-  return {
-    ...ran,
-    outputs: parseOutputs(await readFile(output, 'utf8')),
-    summary: await readFile(summary, 'utf8'),
-  };
-}
-
-/** The runner's `name<<delimiter` format. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
-}
+const runAction = (dir: string, inputs: Record<string, string>) => runAction_('validate-data', dir, inputs);
 
 const example = {
   data: 'examples/data/iris-train.csv',

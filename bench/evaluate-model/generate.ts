@@ -8,37 +8,24 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { mulberry32 } from '../../packages/core/src/metrics/random.ts';
 import { type DenseLayer, linearClassifier, mlpClassifier } from '../../packages/core/src/onnx/models.ts';
 
 export const FEATURES = 20;
 export const CLASSES = 3;
 export const HIDDEN = 64;
 
-/** mulberry32: a small seeded generator, so the weights are the same on every machine. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, normal };
-}
-
 const matrix = (rows: number, cols: number, f: (i: number, j: number) => number) =>
   Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => f(i, j)));
 
 /** The hidden model: logits = x·W + b, plus Gumbel noise, so argmax is a softmax draw. */
 function hiddenModel() {
-  const r = prng(7);
+  const r = mulberry32(7);
   return { weights: matrix(FEATURES, CLASSES, () => r.normal()), bias: [0.2, -0.1, -0.1] };
 }
 
 function models(hidden: DenseLayer) {
-  const r = prng(11);
+  const r = mulberry32(11);
   const lr = linearClassifier({
     weights: hidden.weights.map((row) => row.map((w) => w + 0.15 * r.normal())),
     bias: [...hidden.bias],

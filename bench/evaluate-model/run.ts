@@ -44,7 +44,7 @@ export async function benchEvaluateModel(root: string, work: string, repeats = 5
     const m = measure(
       node,
       [
-        join(root, 'packages', 'cli', 'src', 'main.ts'),
+        join(root, 'dist', 'cli.mjs'),
         'evaluate-model',
         ...['--model', files.model, '--baseline', files.baseline, '--data', data],
         ...['--label-column', 'label', '--batch-size', String(BATCH), '--device', 'cpu'],

@@ -7,10 +7,12 @@ import type { Chunk } from '../data/scan.ts';
 import type { Ort } from './session.ts';
 import type { FeedPlan, FeedType } from './signature.ts';
 
+export type Features = Float32Array | Float64Array;
+
 export interface Batch {
   rows: number;
-  /** rows × features, row-major. */
-  features: Float64Array;
+  /** rows × features, row-major: float32 when every model reads float32, so no conversion is made. */
+  features: Features;
 }
 
 /**
@@ -22,18 +24,21 @@ export async function* batches(
   width: number,
   size: number,
   accept: (chunk: Chunk, row: number) => boolean,
+  precision: 'float32' | 'float64' = 'float64',
 ): AsyncGenerator<Batch> {
-  let features = new Float64Array(size * width);
+  const make = () =>
+    precision === 'float32' ? new Float32Array(size * width) : new Float64Array(size * width);
+  let features = make();
   let filled = 0;
   for await (const chunk of chunks) {
-    const columns = chunk.columns.slice(0, width) as ArrayLike<number>[];
+    const columns = chunk.columns.slice(0, width) as Features[];
     for (let r = 0; r < chunk.rows; r++) {
       if (!accept(chunk, r)) continue;
       const base = filled * width;
-      for (let j = 0; j < width; j++) features[base + j] = Number(columns[j]![r]);
+      for (let j = 0; j < width; j++) features[base + j] = columns[j]![r]!;
       if (++filled === size) {
         yield { rows: filled, features };
-        features = new Float64Array(size * width);
+        features = make();
         filled = 0;
       }
     }
@@ -41,17 +46,19 @@ export async function* batches(
   if (filled > 0) yield { rows: filled, features: features.subarray(0, filled * width) };
 }
 
-function typed(type: FeedType, values: Float64Array) {
-  if (type === 'float64') return values;
-  if (type === 'float32') return Float32Array.from(values);
+function typed(type: FeedType, values: Features) {
+  if (type === 'float64') return values instanceof Float64Array ? values : Float64Array.from(values);
+  if (type === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
   if (type === 'int32') return Int32Array.from(values, Math.round);
   return BigInt64Array.from(values, (v) => BigInt(Math.round(v)));
 }
 
 /** Columns `positions` of a batch `width` wide, row-major: the one copy made per model per batch. */
-function pick(batch: Batch, width: number, positions: readonly number[]): Float64Array {
+function pick(batch: Batch, width: number, positions: readonly number[]): Features {
   if (positions.length === width && positions.every((p, i) => p === i)) return batch.features;
-  const out = new Float64Array(batch.rows * positions.length);
+  const out = new (batch.features instanceof Float32Array ? Float32Array : Float64Array)(
+    batch.rows * positions.length,
+  );
   for (let r = 0, o = 0; r < batch.rows; r++) {
     for (const p of positions) out[o++] = batch.features[r * width + p]!;
   }

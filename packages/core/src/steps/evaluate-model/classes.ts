@@ -17,6 +17,8 @@ export interface Classes {
   predicted: Int32Array[];
 }
 
+const CHECKED = 100_000;
+
 const byKind = (a: string, b: string) =>
   isNumericKey(a) && isNumericKey(b) ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0;
 
@@ -77,7 +79,7 @@ export function resolveClasses(
       );
     }
   }
-  const truth = Int32Array.from(truthCodes, (c) => remap[c]!);
+  const truth = recode(truthCodes, remap);
   const predicted = models.map((m) => predictedClasses(m, remap, names));
   return { names, truth, predicted };
 }
@@ -110,16 +112,21 @@ function predictedClasses(
   names: string[],
 ): Int32Array {
   const { labels, probabilities, classes: k } = m.predictions;
-  const fromProbabilities = probabilities && k ? argmax(probabilities, k) : undefined;
-  if (!labels) return fromProbabilities!;
-  const predicted = Int32Array.from(labels, (c) => remap[c]!);
+  if (!labels) return argmax(probabilities!, k!);
+  // The cross-check needs a sample, not every row: a wrong class order shows on any thousand.
+  const fromProbabilities =
+    probabilities && k
+      ? argmax(probabilities.subarray(0, Math.min(labels.length, CHECKED) * k), k)
+      : undefined;
+  const predicted = recode(labels, remap);
   if (fromProbabilities) {
     let disagree = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] !== fromProbabilities[i]) disagree++;
+    const checked = fromProbabilities.length;
+    for (let i = 0; i < checked; i++) disagree += predicted[i] !== fromProbabilities[i] ? 1 : 0;
     // A few ties or a custom threshold are fine; a different class order is not.
-    if (disagree > Math.max(1, 0.01 * predicted.length)) {
+    if (disagree > Math.max(1, 0.01 * checked)) {
       throw new InputError(
-        `${m.plan.role} '${m.plan.opened.file}': its label output disagrees with the argmax of its probabilities on ${disagree} of ${predicted.length} rows under the class order ${names.join(', ')}`,
+        `${m.plan.role} '${m.plan.opened.file}': its label output disagrees with the argmax of its probabilities on ${disagree} of ${checked} rows under the class order ${names.join(', ')}`,
         {
           where: { path: 'class-labels' },
           fix: "Set class-labels to the classes in the order of the model's probability columns.",
@@ -128,6 +135,13 @@ function predictedClasses(
     }
   }
   return predicted;
+}
+
+/** Codes through a lookup table, in a plain loop: this runs over every row of every model. */
+function recode(codes: Int32Array, remap: Int32Array): Int32Array {
+  const out = new Int32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = remap[codes[i]!]!;
+  return out;
 }
 
 export function argmax(p: Float32Array | Float64Array, k: number): Int32Array {

@@ -3,6 +3,8 @@
  * fall. Noise is seeded and drawn in row order, so the same seed gives the same report.
  */
 import { InputError } from '../../errors.ts';
+import { mulberry32 } from '../../metrics/random.ts';
+import type { Features } from '../../onnx/batches.ts';
 import { closest } from '../../suggest.ts';
 
 export type Perturbation =
@@ -44,18 +46,6 @@ export function parsePerturbations(specs: readonly string[], features: readonly 
   });
 }
 
-/** mulberry32: small, fast and seedable; the noise only needs to be reproducible, not secure. */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FeatureStats {
   mean: Float64Array;
   std: Float64Array;
@@ -66,19 +56,17 @@ export function perturber(
   p: Perturbation,
   stats: FeatureStats,
   seed: number,
-): (features: Float64Array) => Float64Array {
+): (features: Features) => Features {
   const width = stats.mean.length;
   if (p.kind === 'drop-feature') {
-    return (features) => {
+    return (features: Features) => {
       const out = features.slice();
       for (let i = p.index; i < out.length; i += width) out[i] = stats.mean[p.index]!;
       return out;
     };
   }
-  const next = uniform(seed);
-  // Box–Muller: two uniforms per normal draw; 1 - u keeps log() away from 0.
-  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  return (features) => {
+  const { normal } = mulberry32(seed);
+  return (features: Features) => {
     const out = features.slice();
     for (let i = 0; i < out.length; i++) out[i] = out[i]! + p.scale * stats.std[i % width]! * normal();
     return out;

@@ -95,12 +95,12 @@ export async function scoreAll(
   const started = performance.now();
   const progress = throttle(log, started);
   let rows = 0;
-  for await (const batch of batches(
-    scan(engine, source, scanColumns(plan)),
-    width,
-    options.batchSize,
-    accept,
-  )) {
+  // Float32 end to end when every model reads float32: no conversion per batch and model.
+  const precision = plan.models.every((m) => m.feeds.inputs.every((i) => i.type === 'float32'))
+    ? 'float32'
+    : 'float64';
+  const chunks = scan(engine, source, scanColumns(plan, precision));
+  for await (const batch of batches(chunks, width, options.batchSize, accept, precision)) {
     for (const runner of runners) await runner.run(batch);
     for (const p of perturbed) await p.runner.run({ rows: batch.rows, features: p.apply(batch.features) });
     rows += batch.rows;
@@ -118,12 +118,14 @@ export async function scoreAll(
   };
 }
 
-function scanColumns(plan: Plan): ScanColumn[] {
+function scanColumns(plan: Plan, precision: 'float32' | 'float64'): ScanColumn[] {
   const label: ScanColumn = plan.labelIsText
     ? { kind: 'text', name: plan.label }
     : { kind: 'numeric', name: plan.label, as: 'DOUBLE', optional: true };
   return [
-    ...plan.features.map((name): ScanColumn => ({ kind: 'numeric', name, as: 'DOUBLE' })),
+    ...plan.features.map(
+      (name): ScanColumn => ({ kind: 'numeric', name, as: precision === 'float32' ? 'FLOAT' : 'DOUBLE' }),
+    ),
     label,
     ...plan.slices.map((name): ScanColumn => ({ kind: 'text', name })),
   ];
