@@ -388,6 +388,11 @@ describe('evaluate-model refuses bad inputs with one clear line', () => {
       { model: models.model, data: TEST, 'label-column': 'species', device: 'cuda' },
       /device: device 'cuda' was requested but no NVIDIA GPU is visible.*set device to 'auto'/,
     );
+    await refused(
+      t,
+      { model: models.model, data: TEST, 'label-column': 'species', device: 'webgpu' },
+      /device: model .* could not be loaded on webgpu: .*WebGPU needs a Vulkan driver/,
+    );
     const auto = await evaluate(await tempDir(t), {
       model: models.model,
       data: TEST,

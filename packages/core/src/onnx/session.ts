@@ -94,7 +94,7 @@ function loadError(e: Error, file: string, bytes: number, input: string, plan: D
       .replace(/^.*?failed:\s*/i, '')
       .split('\n')[0]
       ?.trim() ?? e.message;
-  const detail = first.startsWith('/') ? first.slice(first.lastIndexOf(') ') + 2) : first;
+  const detail = first.replace(/^\S*onnxruntime_src\S*\s.*?(?:was false\.\s|\)\s)(?=[A-Z])/, '');
   if (/protobuf|invalid model|ModelProto|model_path|Failed to load model/i.test(e.message)) {
     return new InputError(`${input} '${file}' (${bytes} bytes) is not a valid ONNX model: ${detail}`, {
       where: { path: input },
