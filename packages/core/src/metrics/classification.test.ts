@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rng } from '../../../../test/support/scipy.ts';
 import { type SklearnClassification, sklearn } from '../../../../test/support/sklearn.ts';
-import { type ClassificationReport, classificationMetrics, prepareClassification } from './classification.ts';
+import {
+  type ClassificationReport,
+  classificationMetrics,
+  LABEL_METRICS,
+  PROBABILITY_METRICS,
+  prepareClassification,
+} from './classification.ts';
 
 /** Equal to 1e-6 relative, or 1e-12 absolute near 0; null (sklearn refused or undefined) must be NaN. */
 function close(actual: number | undefined, expected: number | null | undefined, what: string): void {
@@ -176,15 +182,8 @@ function ours(c: Case): ClassificationReport {
 }
 
 function compare(got: ClassificationReport, want: SklearnClassification, withProba: boolean): void {
-  const names = [
-    'accuracy',
-    'balanced_accuracy',
-    'precision_macro',
-    'recall_macro',
-    'f1_macro',
-    'f1_weighted',
-  ];
-  if (withProba) names.push('roc_auc', 'log_loss', 'ece');
+  const names: string[] = [...LABEL_METRICS];
+  if (withProba) names.push(...PROBABILITY_METRICS);
   else assert.equal(got.scores.roc_auc, undefined);
   for (const name of names) {
     close(

@@ -34,6 +34,17 @@ export interface ClassificationInput {
   proba?: Probabilities | undefined;
 }
 
+/** The metrics every classifier gets, and those only a model with probabilities gets. */
+export const LABEL_METRICS = [
+  'accuracy',
+  'balanced_accuracy',
+  'precision_macro',
+  'recall_macro',
+  'f1_macro',
+  'f1_weighted',
+] as const;
+export const PROBABILITY_METRICS = ['roc_auc', 'log_loss', 'ece'] as const;
+
 /** Named as scikit-learn names them, so reports and gate expressions use the names users know. */
 export type ClassificationScores = {
   accuracy: number;

@@ -14,6 +14,8 @@
 
 export type Values = Float32Array | Float64Array;
 
+export const REGRESSION_METRICS = ['mae', 'rmse', 'r2', 'mape'] as const;
+
 export type RegressionScores = {
   mae: number;
   rmse: number;

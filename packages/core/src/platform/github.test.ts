@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { captureStdout } from '../../../../test/support/capture.ts';
 import { defineStep, input } from '../steps/spec.ts';
 import { GitHubPlatform } from './github.ts';
 
@@ -17,24 +18,7 @@ const spec = defineStep({
   outputs: { value: { description: 'v' } },
 });
 
-function capture(fn: () => void | Promise<void>): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((chunk: string) => {
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  return Promise.resolve(fn()).then(
-    () => {
-      process.stdout.write = write;
-      return out;
-    },
-    (e) => {
-      process.stdout.write = write;
-      throw e;
-    },
-  );
-}
+const capture = async (fn: () => void | Promise<void>) => (await captureStdout(fn)).out;
 
 describe('GitHub platform', () => {
   it('reads INPUT_ variables with dashes kept, as the runner sets them', () => {

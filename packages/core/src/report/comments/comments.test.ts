@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { captureStdout } from '../../../../../test/support/capture.ts';
 import { FakeGitHub, FakeGitLab } from '../../../../../test/support/forge-fakes.ts';
 import { ConfigurationError } from '../../errors.ts';
 import { GitHubPlatform, pullRequestOf } from '../../platform/github.ts';
@@ -33,25 +34,6 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
     return e;
   }
   assert.fail('expected a rejection');
-}
-
-function captureStdout<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((chunk: string) => {
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  return fn().then(
-    (value) => {
-      process.stdout.write = write;
-      return { value, out };
-    },
-    (e) => {
-      process.stdout.write = write;
-      throw e;
-    },
-  );
 }
 
 describe('GitHub pull request comments', () => {

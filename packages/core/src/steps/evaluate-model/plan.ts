@@ -8,6 +8,8 @@ import type { Engine } from '../../data/engine.ts';
 import { describeColumns } from '../../data/scan.ts';
 import { displayName, type Source } from '../../data/sources.ts';
 import { DataError, InputError } from '../../errors.ts';
+import { LABEL_METRICS, PROBABILITY_METRICS } from '../../metrics/classification.ts';
+import { REGRESSION_METRICS } from '../../metrics/regression.ts';
 import type { OpenedModel } from '../../onnx/session.ts';
 import {
   type FeedPlan,
@@ -127,16 +129,6 @@ function checkOutputs(m: ModelPlan, kind: 'classification' | 'regression', chall
   );
 }
 
-const CLASSIFICATION = [
-  'accuracy',
-  'balanced_accuracy',
-  'precision_macro',
-  'recall_macro',
-  'f1_macro',
-  'f1_weighted',
-];
-const PROBABILISTIC = ['roc_auc', 'log_loss', 'ece'];
-const REGRESSION = ['mae', 'rmse', 'r2', 'mape'];
 export const SPEED = [
   'latency_p50_ms',
   'latency_p95_ms',
@@ -151,8 +143,8 @@ export const SPEED = [
 
 /** The quality metrics a model will have, known before scoring so gates can be checked first. */
 export function qualityNames(plan: Plan, m: ModelPlan): string[] {
-  if (plan.kind === 'regression') return REGRESSION;
-  return m.outputs.probabilities ? [...CLASSIFICATION, ...PROBABILISTIC] : CLASSIFICATION;
+  if (plan.kind === 'regression') return [...REGRESSION_METRICS];
+  return m.outputs.probabilities ? [...LABEL_METRICS, ...PROBABILITY_METRICS] : [...LABEL_METRICS];
 }
 
 /** Every name a gate may use. */
