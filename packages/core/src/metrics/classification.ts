@@ -287,6 +287,8 @@ function columnAuc(column: RankedColumn, weights?: Float64Array): number {
   let area = 0;
   let groupPos = 0;
   let groupNeg = 0;
+  // Two copies of one sweep on purpose: this is the bootstrap's innermost loop, and the unweighted
+  // one must not pay for a weight lookup per row.
   if (weights) {
     for (let r = 0; r < order.length; r++) {
       const w = weights[order[r]!]!;
