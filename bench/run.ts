@@ -3,6 +3,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchEvaluateModel, evaluateModelMarkdown } from './evaluate-model/run.ts';
+import { benchServe, serveMarkdown } from './serve/run.ts';
 import { benchStartup } from './startup/run.ts';
 import { benchValidateData } from './validate-data/run.ts';
 
@@ -28,6 +29,8 @@ console.log(
   'evaluate-model',
   JSON.stringify(em, (k, v) => (k === 'stdout' ? undefined : v)),
 );
+const sv = await benchServe(root, work);
+console.log('serve', JSON.stringify(sv));
 const dist = distSize(join(root, 'dist'));
 
 const md = `# Benchmark results
@@ -55,6 +58,7 @@ on numbers and Jensen–Shannon on categories at this size), plus the profile of
 - both found drift in: ${vd.drifted || 'none'} (pandas: ${vd.peerFailed || 'none'}).
 
 ${evaluateModelMarkdown(em)}
+${serveMarkdown(sv)}
 ## Cold start of the bundled actions (bench/startup)
 
 Median of 21 runs of \`node dist/actions/<step>.mjs\` with no inputs (it exits 2 at once) against

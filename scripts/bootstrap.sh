@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine: the Debian packages (scipy and
-# scikit-learn for reference values, git for gitlab-ci-local) and the npm packages, offline-safe for onnxruntime.
+# scikit-learn for reference values, git for gitlab-ci-local, prometheus to scrape the model server)
+# and the npm packages, offline-safe for onnxruntime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ need=()
 command -v git >/dev/null || need+=(git)
 command -v rsync >/dev/null || need+=(rsync)   # gitlab-ci-local copies the project with it
 [ -x /usr/bin/time ] || need+=(time)
+command -v prometheus >/dev/null || need+=(prometheus)   # scrapes `modelship serve` in tests; its service is not used
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

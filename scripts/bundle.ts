@@ -1,7 +1,7 @@
 /**
- * `npm run bundle`: one esbuild build for every action and the CLI, with shared chunks, into
- * dist/. Native packages stay out (platform/native installs them); `--check` compares the
- * build with what is committed and fails on any difference.
+ * `npm run bundle`: one esbuild build for every action, the CLI and the model server, with
+ * shared chunks, into dist/. Native packages stay out (platform/native installs them); `--check`
+ * compares the build with what is committed and fails on any difference.
  */
 
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ const result = await build({
   entryPoints: [
     ...STEPS.map((s) => ({ in: `action:${s.spec.id}`, out: `actions/${s.spec.id}` })),
     { in: 'packages/cli/src/main.ts', out: 'cli' },
+    // The model server alone, for images: build-image runs it as the entrypoint.
+    { in: 'packages/serve/src/bin.ts', out: 'serve' },
   ],
   outdir: 'dist',
   bundle: true,

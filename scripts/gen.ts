@@ -8,6 +8,7 @@ import { componentTemplate } from '../packages/core/src/faces/component.ts';
 import { inputsTable, outputsTable, replaceBlock } from '../packages/core/src/faces/tables.ts';
 import { dotenvKey } from '../packages/core/src/platform/gitlab.ts';
 import { findStep, LIFECYCLE, STEPS } from '../packages/core/src/steps/registry.ts';
+import { SETTINGS } from '../packages/serve/src/config.ts';
 import { emit } from './files.ts';
 
 const files = new Map<string, string>();
@@ -46,6 +47,20 @@ files.set(
     read('README.md'),
     'steps',
     ['| step | what it does | status |', '| --- | --- | --- |', ...steps].join('\n'),
+  ),
+);
+
+// The server's settings: one row per variable, with its flag, from the list the server reads.
+const settings = Object.values(SETTINGS).map(
+  (v) =>
+    `| \`${v.env}\` | \`--${v.flag}\` | ${v.description} | ${v.default === undefined ? '' : `\`${v.default}\``} |`,
+);
+files.set(
+  'packages/serve/README.md',
+  replaceBlock(
+    read('packages/serve/README.md'),
+    'settings',
+    ['| variable | flag | what | default |', '| --- | --- | --- | --- |', ...settings].join('\n'),
   ),
 );
 

@@ -56,6 +56,11 @@ function models(hidden: DenseLayer) {
   return { lr, mlp };
 }
 
+/** The logistic regression alone, the same bytes generate() writes as lr.onnx (bench/serve serves it). */
+export function logisticRegression(): Uint8Array {
+  return models(hiddenModel()).lr;
+}
+
 export async function generate(dir: string, rows = 1_000_000) {
   const data = join(dir, 'data.csv');
   const parquet = join(dir, 'data.parquet');

@@ -23,6 +23,7 @@ function usage(): string {
     '',
     'Usage: modelship <step> [--input value …]',
     '       modelship <step> --help',
+    '       modelship serve --model model.onnx   (the model server; --help for its options)',
     '',
     'Steps:',
     ...lines,
@@ -41,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === '--version' || command === '-v') {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.passed;
+  }
+  if (command === 'serve') {
+    const { serve } = await import('@modelship/serve/main.ts');
+    return serve(rest);
   }
   const step = findStep(command);
   const local = new LocalPlatform({});

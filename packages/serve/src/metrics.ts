@@ -1,0 +1,132 @@
+/**
+ * What a canary judge reads: request outcomes, latency and the distribution of predicted classes,
+ * each labelled with the model's name and version so a baseline and a canary scraped side by
+ * side stay apart. Process metrics (CPU, memory, event-loop lag) come from prom-client's defaults.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Output } from './protocol.ts';
+
+/** Classes beyond this many distinct values share one label, so a bad model cannot explode the series. */
+const MAX_CLASSES = 100;
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly labels: { model: string; version: string };
+  private readonly requests: Counter<'model' | 'version' | 'status'>;
+  private readonly latency: Histogram<'model' | 'version'>;
+  private readonly inference: Histogram<'model' | 'version'>;
+  private readonly inflight: Gauge<'model' | 'version'>;
+  private readonly batch: Histogram<'model' | 'version'>;
+  private readonly predicted: Counter<'model' | 'version' | 'class'>;
+  private readonly classes = new Set<string>();
+  private readonly byStatus = new Map<number, { inc(): void }>();
+  private readonly children: {
+    latency: { observe(v: number): void };
+    inference: { observe(v: number): void };
+    inflight: { inc(): void; dec(): void };
+    batch: { observe(v: number): void };
+  };
+
+  constructor(model: string, version: string) {
+    this.labels = { model, version };
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'modelship_requests_total',
+      help: 'Inference requests by HTTP status.',
+      labelNames: ['model', 'version', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'modelship_request_duration_seconds',
+      help: 'Time from receiving an inference request to sending its response.',
+      labelNames: ['model', 'version'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.inference = new Histogram({
+      name: 'modelship_inference_duration_seconds',
+      help: 'Time of one onnxruntime run (one request, or one dynamic batch).',
+      labelNames: ['model', 'version'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.inflight = new Gauge({
+      name: 'modelship_inflight_requests',
+      help: 'Inference requests received and not yet answered.',
+      labelNames: ['model', 'version'],
+      registers,
+    });
+    this.batch = new Histogram({
+      name: 'modelship_batch_rows',
+      help: 'Rows per onnxruntime run.',
+      labelNames: ['model', 'version'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+      registers,
+    });
+    this.predicted = new Counter({
+      name: 'modelship_predictions_total',
+      help: 'Predicted classes (classifiers only), for drift and canary comparison.',
+      labelNames: ['model', 'version', 'class'],
+      registers,
+    });
+    this.inflight.set(this.labels, 0);
+    // Labelled children made once: prom-client otherwise hashes the labels on every request.
+    this.children = {
+      latency: this.latency.labels(this.labels),
+      inference: this.inference.labels(this.labels),
+      inflight: this.inflight.labels(this.labels),
+      batch: this.batch.labels(this.labels),
+    };
+  }
+
+  started(): () => void {
+    this.children.inflight.inc();
+    const started = performance.now();
+    return () => {
+      this.children.latency.observe((performance.now() - started) / 1000);
+      this.children.inflight.dec();
+    };
+  }
+
+  answered(status: number): void {
+    let child = this.byStatus.get(status);
+    if (!child) {
+      child = this.requests.labels({ ...this.labels, status: String(status) });
+      this.byStatus.set(status, child);
+    }
+    child.inc();
+  }
+
+  ran(rows: number, seconds: number): void {
+    this.children.batch.observe(rows);
+    this.children.inference.observe(seconds);
+  }
+
+  /** Counts the class of every row: the label output's values, or the argmax of probabilities. */
+  countClasses(output: Output, argmax: boolean): void {
+    const counts = new Map<string, number>();
+    const add = (c: string) => counts.set(c, (counts.get(c) ?? 0) + 1);
+    const data = output.data as ArrayLike<unknown>;
+    if (argmax) {
+      const k = output.dims[1] ?? 1;
+      for (let r = 0; r * k < data.length; r++) {
+        let best = 0;
+        for (let j = 1; j < k; j++)
+          if ((data[r * k + j] as number) > (data[r * k + best] as number)) best = j;
+        add(String(best));
+      }
+    } else {
+      for (let i = 0; i < data.length; i++) add(String(data[i]));
+    }
+    for (const [c, n] of counts) {
+      const name = this.classes.has(c) || this.classes.size < MAX_CLASSES ? c : 'other';
+      this.classes.add(name);
+      this.predicted.inc({ ...this.labels, class: name }, n);
+    }
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The Open Inference Protocol's JSON tensors: datatype names, shapes, flat or nested row-major
+ * data. A request is checked against the model's inputs before anything runs, and every problem
+ * becomes a 400 with the protocol's `{"error": "..."}` body naming the input and what it wanted.
+ */
+/** What a model returned for one output: onnxruntime's tensor, or one request's rows of it. */
+export interface Output {
+  type: string;
+  dims: readonly number[];
+  data: ArrayLike<unknown>;
+}
+
+export class ProtocolError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** onnxruntime's type names and the protocol's. */
+export const DATATYPES: Record<string, string> = {
+  bool: 'BOOL',
+  uint8: 'UINT8',
+  int8: 'INT8',
+  uint16: 'UINT16',
+  int16: 'INT16',
+  uint32: 'UINT32',
+  int32: 'INT32',
+  uint64: 'UINT64',
+  int64: 'INT64',
+  float16: 'FP16',
+  float32: 'FP32',
+  float64: 'FP64',
+  string: 'BYTES',
+};
+
+export interface InputSpec {
+  name: string;
+  /** onnxruntime's type name. */
+  type: string;
+  /** -1 (or a symbolic name) where any size goes. */
+  shape: (number | string)[];
+}
+
+export interface RequestTensor {
+  name: string;
+  type: string;
+  shape: number[];
+  data: ArrayLike<unknown>;
+}
+
+export interface InferRequest {
+  id?: string;
+  inputs: RequestTensor[];
+  /** Output names asked for; all when absent. */
+  outputs?: string[];
+}
+
+const bad = (message: string) => new ProtocolError(400, message);
+
+function flatten(data: unknown, out: unknown[]): void {
+  if (Array.isArray(data)) for (const d of data) flatten(d, out);
+  else out.push(data);
+}
+
+const CONVERT: Record<string, (values: unknown[], name: string) => ArrayLike<unknown>> = {
+  float32: (v, n) => Float32Array.from(numbers(v, n)),
+  float64: (v, n) => Float64Array.from(numbers(v, n)),
+  int32: (v, n) => Int32Array.from(integers(v, n)),
+  int16: (v, n) => Int16Array.from(integers(v, n)),
+  int8: (v, n) => Int8Array.from(integers(v, n)),
+  uint8: (v, n) => Uint8Array.from(integers(v, n)),
+  uint16: (v, n) => Uint16Array.from(integers(v, n)),
+  uint32: (v, n) => Uint32Array.from(integers(v, n)),
+  int64: (v, n) => BigInt64Array.from(integers(v, n), BigInt),
+  uint64: (v, n) => BigUint64Array.from(integers(v, n), BigInt),
+  bool: (v, n) => {
+    if (!v.every((x) => typeof x === 'boolean'))
+      throw bad(`input '${n}' is BOOL but holds a value that is not true or false`);
+    return v as boolean[];
+  },
+  string: (v, n) => {
+    if (!v.every((x) => typeof x === 'string'))
+      throw bad(`input '${n}' is BYTES but holds a value that is not a string`);
+    return v as string[];
+  },
+};
+
+function numbers(values: unknown[], name: string): number[] {
+  for (const x of values)
+    if (typeof x !== 'number') throw bad(`input '${name}' holds ${JSON.stringify(x)}, which is not a number`);
+  return values as number[];
+}
+
+function integers(values: unknown[], name: string): number[] {
+  for (const x of values) {
+    if (typeof x !== 'number' || !Number.isSafeInteger(x))
+      throw bad(`input '${name}' holds ${JSON.stringify(x)}, which is not an integer`);
+  }
+  return values as number[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks a parsed request body against the model's inputs and outputs. */
+export function parseInferRequest(body: unknown, inputs: InputSpec[], outputNames: string[]): InferRequest {
+  if (!isObject(body)) throw bad('the request body must be a JSON object with an "inputs" array');
+  if (!Array.isArray(body.inputs) || body.inputs.length === 0)
+    throw bad('"inputs" must be a non-empty array of tensors');
+  const seen = new Set<string>();
+  const tensors = body.inputs.map((t: unknown, i: number) => {
+    if (!isObject(t) || typeof t.name !== 'string') throw bad(`inputs[${i}] must be an object with a "name"`);
+    const spec = inputs.find((s) => s.name === t.name);
+    if (!spec)
+      throw bad(`unknown input '${t.name}'; the model's inputs are ${inputs.map((s) => s.name).join(', ')}`);
+    if (seen.has(t.name)) throw bad(`input '${t.name}' is given twice`);
+    seen.add(t.name);
+    const expected = DATATYPES[spec.type] ?? spec.type;
+    if (t.datatype !== expected)
+      throw bad(
+        `input '${t.name}' has datatype ${JSON.stringify(t.datatype)}; the model expects ${expected}`,
+      );
+    const shape = t.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      throw bad(`input '${t.name}' needs a "shape" of non-negative integers`);
+    }
+    checkShape(t.name, shape as number[], spec.shape);
+    const flat: unknown[] = [];
+    flatten(t.data, flat);
+    const size = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (flat.length !== size)
+      throw bad(`input '${t.name}' has ${flat.length} values for shape [${shape.join(', ')}] (${size})`);
+    const convert = CONVERT[spec.type];
+    if (!convert)
+      throw new ProtocolError(400, `input '${t.name}' has type ${spec.type}, which this server cannot feed`);
+    return { name: t.name, type: spec.type, shape: shape as number[], data: convert(flat, t.name) };
+  });
+  const missing = inputs.filter((s) => !seen.has(s.name)).map((s) => s.name);
+  if (missing.length)
+    throw bad(`missing input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`);
+  let outputs: string[] | undefined;
+  if (body.outputs !== undefined) {
+    if (!Array.isArray(body.outputs)) throw bad('"outputs" must be an array of {"name": ...}');
+    outputs = body.outputs.map((o: unknown) => {
+      const name = isObject(o) ? o.name : undefined;
+      if (typeof name !== 'string' || !outputNames.includes(name)) {
+        throw bad(
+          `unknown output ${JSON.stringify(name)}; the model's outputs are ${outputNames.join(', ')}`,
+        );
+      }
+      return name;
+    });
+  }
+  const id = typeof body.id === 'string' ? body.id : undefined;
+  return { ...(id !== undefined && { id }), inputs: tensors, ...(outputs && { outputs }) };
+}
+
+function checkShape(name: string, shape: number[], model: (number | string)[]): void {
+  if (model.length === 0) return; // the model does not say
+  const fixed = (d: number | string) => typeof d === 'number' && d >= 0;
+  if (shape.length !== model.length || shape.some((d, i) => fixed(model[i]!) && d !== model[i])) {
+    const want = model.map((d) => (fixed(d) ? d : -1)).join(', ');
+    throw bad(`input '${name}' has shape [${shape.join(', ')}]; the model expects [${want}] (-1: any size)`);
+  }
+}
+
+/** A model's tensor as the protocol's JSON output; int64 becomes a JSON number. */
+export function encodeOutput(name: string, tensor: Output) {
+  const data = tensor.data as ArrayLike<unknown>;
+  const values =
+    data instanceof BigInt64Array || data instanceof BigUint64Array
+      ? Array.from(data, Number)
+      : Array.from(data);
+  return { name, datatype: DATATYPES[tensor.type] ?? tensor.type, shape: [...tensor.dims], data: values };
+}
+
+export const metadataShape = (shape: (number | string)[]) =>
+  shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1));

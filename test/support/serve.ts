@@ -1,0 +1,80 @@
+/**
+ * `modelship serve` as a child process on a free loopback port (port 0; the URL is read from its
+ * "listening" log line), waited on until ready, and always stopped after the test.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { TestContext } from 'node:test';
+import { cleanEnv, NODE, ROOT } from './run.ts';
+
+export const SERVE_CLI = `${ROOT}/packages/cli/src/main.ts`;
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  /** Every log line so far, parsed. */
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+type Hooks = Pick<TestContext, 'after'> | { after: (fn: () => unknown) => void };
+
+export async function startServe(t: Hooks, env: Record<string, string>): Promise<ServeProcess> {
+  const child = spawn(NODE, [SERVE_CLI, 'serve'], {
+    cwd: ROOT,
+    env: cleanEnv({ MODELSHIP_HOST: '127.0.0.1', MODELSHIP_PORT: '0', MODELSHIP_DEVICE: 'cpu', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const logs: Record<string, unknown>[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      buffer += d;
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (entry.msg === 'listening') resolve(String(entry.url));
+        } catch {
+          logs.push({ raw: line });
+        }
+        nl = buffer.indexOf('\n');
+      }
+    });
+    void exited.then((code) =>
+      reject(new Error(`serve exited ${code} before listening: ${JSON.stringify(logs)} ${stderr}`)),
+    );
+  });
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`${url}/v2/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { url, child, logs, exited };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`serve did not become ready: ${JSON.stringify(logs)} ${stderr}`);
+}
+
+/** POSTs an inference request; returns status and parsed body. */
+export async function infer(url: string, model: string, body: unknown, init: RequestInit = {}) {
+  const res = await fetch(`${url}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
