@@ -81,6 +81,19 @@ describe('modelship serve', () => {
     assert.deepEqual(flat.body.outputs, [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['setosa'] }]);
   });
 
+  it('runs the same from the bundled entrypoint an image starts', async (t) => {
+    const s = await startServe(t, { MODELSHIP_MODEL: MODEL, MODELSHIP_MODEL_NAME: 'iris' }, 'bundle');
+    const r = await infer(s.url, 'iris', body(ROWS));
+    assert.equal(r.status, 200);
+    assert.deepEqual((r.body.outputs as { data: unknown[] }[])[0]!.data, [
+      'setosa',
+      'virginica',
+      'versicolor',
+    ]);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+  });
+
   it('answers every malformed request with a protocol error and keeps serving', async (t) => {
     const s = await startServe(t, { MODELSHIP_MODEL: MODEL, MODELSHIP_MAX_BODY_BYTES: '4096' });
     const cases: [string, unknown, number, RegExp][] = [

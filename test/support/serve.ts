@@ -18,8 +18,15 @@ export interface ServeProcess {
 
 type Hooks = Pick<TestContext, 'after'> | { after: (fn: () => unknown) => void };
 
-export async function startServe(t: Hooks, env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(NODE, [SERVE_CLI, 'serve'], {
+/** The image's entrypoint: the bundled server alone, configured by the environment. */
+export const SERVE_BUNDLE = `${ROOT}/dist/serve.mjs`;
+
+export async function startServe(
+  t: Hooks,
+  env: Record<string, string>,
+  entry: 'cli' | 'bundle' = 'cli',
+): Promise<ServeProcess> {
+  const child = spawn(NODE, entry === 'cli' ? [SERVE_CLI, 'serve'] : [SERVE_BUNDLE], {
     cwd: ROOT,
     env: cleanEnv({ MODELSHIP_HOST: '127.0.0.1', MODELSHIP_PORT: '0', MODELSHIP_DEVICE: 'cpu', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
