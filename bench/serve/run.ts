@@ -10,11 +10,12 @@
  *
  * Run alone: node bench/serve/run.ts [seconds=20] (prints the figures; RESULTS.md is left alone).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type ServeProcess, startServe } from '../../test/support/serve.ts';
 import { logisticRegression } from '../evaluate-model/generate.ts';
 import { FEATURES, fixedRow } from './stats.ts';
 
@@ -56,59 +57,16 @@ interface Floor {
   cpuMs: number;
   latencyMs: Latency;
 }
-interface Server {
-  url: string;
-  child: ChildProcess;
-  logs: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
+type Server = ServeProcess;
 
 async function node<T>(root: string, args: string[]): Promise<T> {
   const { stdout } = await run(process.execPath, args, { cwd: root, maxBuffer: 16 << 20 });
   return JSON.parse(stdout) as T;
 }
 
-/** A server child that logs `{"msg":"listening","url":…}` on stdout; resolved once /v2/health/ready answers 200. */
-async function start(root: string, args: string[], env: Record<string, string>): Promise<Server> {
-  const keep = Object.entries(process.env).filter(([k]) => !k.startsWith('MODELSHIP_'));
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...Object.fromEntries(keep), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  let buffer = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      buffer += d;
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          logs.push(entry);
-          if (entry.msg === 'listening') resolve(String(entry.url));
-        } catch {
-          logs.push({ raw: line });
-        }
-      }
-    });
-    void exited.then((code) => reject(new Error(`${args[0]} exited ${code} before listening: ${stderr}`)));
-  });
-  for (let i = 0; i < 400; i++) {
-    const ready = await fetch(`${url}/v2/health/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return { url, child, logs, exited };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${args[0]} did not become ready: ${JSON.stringify(logs)} ${stderr}`);
+/** A server child, ready; the bench kills it itself, and SIGKILLs whatever is left at exit. */
+function start(args: string[], env: Record<string, string>): Promise<Server> {
+  return startServe({ after: (fn: () => unknown) => process.once('exit', () => void fn()) }, env, args);
 }
 
 /** Resident memory (MiB) and CPU time (ms, all threads) of a process, from /proc. */
@@ -212,11 +170,8 @@ async function underLoad(root: string, server: Server, seconds: number, metrics:
 }
 
 async function modelship(root: string, model: string, batchRows: number, seconds: number) {
-  const server = await start(root, [join(root, 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
+  const server = await start([join(root, 'packages', 'cli', 'src', 'main.ts'), 'serve'], {
     MODELSHIP_MODEL: model,
-    MODELSHIP_HOST: '127.0.0.1',
-    MODELSHIP_PORT: '0',
-    MODELSHIP_DEVICE: 'cpu',
     MODELSHIP_BATCH_MAX_ROWS: String(batchRows),
   });
   const measured = await underLoad(root, server, seconds, true);
@@ -238,7 +193,7 @@ export async function benchServe(root: string, work: string, seconds = 20) {
   const on = await modelship(root, model, BATCH_ROWS, seconds);
   const bare = await underLoad(
     root,
-    await start(root, [join(root, 'bench', 'serve', 'bare.ts'), model], {}),
+    await start([join(root, 'bench', 'serve', 'bare.ts'), model], {}),
     seconds,
     false,
   );

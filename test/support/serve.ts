@@ -1,6 +1,7 @@
 /**
  * `modelship serve` as a child process on a free loopback port (port 0; the URL is read from its
- * "listening" log line), waited on until ready, and always stopped after the test.
+ * "listening" log line), waited on until ready, and always stopped after the test. bench/serve
+ * starts its servers (and its bare peer, which logs the same line) through it too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { TestContext } from 'node:test';
@@ -21,12 +22,14 @@ type Hooks = Pick<TestContext, 'after'> | { after: (fn: () => unknown) => void }
 /** The image's entrypoint: the bundled server alone, configured by the environment. */
 export const SERVE_BUNDLE = `${ROOT}/dist/serve.mjs`;
 
+/** `entry`: the CLI, the bundle, or the arguments of any script that logs `listening` as serve does. */
 export async function startServe(
   t: Hooks,
   env: Record<string, string>,
-  entry: 'cli' | 'bundle' = 'cli',
+  entry: 'cli' | 'bundle' | string[] = 'cli',
 ): Promise<ServeProcess> {
-  const child = spawn(NODE, entry === 'cli' ? [SERVE_CLI, 'serve'] : [SERVE_BUNDLE], {
+  const args = entry === 'cli' ? [SERVE_CLI, 'serve'] : entry === 'bundle' ? [SERVE_BUNDLE] : entry;
+  const child = spawn(NODE, args, {
     cwd: ROOT,
     env: cleanEnv({ MODELSHIP_HOST: '127.0.0.1', MODELSHIP_PORT: '0', MODELSHIP_DEVICE: 'cpu', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
