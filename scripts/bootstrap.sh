@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine: the Debian packages (scipy and
-# scikit-learn for reference values, git for gitlab-ci-local, prometheus to scrape the model server)
-# and the npm packages, offline-safe for onnxruntime.
+# scikit-learn for reference values, git for gitlab-ci-local, prometheus to scrape the model server,
+# docker-registry and skopeo for the OCI client) and the npm packages, offline-safe for onnxruntime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,10 @@ command -v git >/dev/null || need+=(git)
 command -v rsync >/dev/null || need+=(rsync)   # gitlab-ci-local copies the project with it
 [ -x /usr/bin/time ] || need+=(time)
 command -v prometheus >/dev/null || need+=(prometheus)   # scrapes `modelship serve` in tests; its service is not used
+command -v docker-registry >/dev/null || need+=(docker-registry)   # the OCI registry pushed to in tests; its service is not used
+command -v skopeo >/dev/null || need+=(skopeo)   # reads back what the tests push
+command -v htpasswd >/dev/null || need+=(apache2-utils)   # bcrypt users for the registry's htpasswd auth in tests
+command -v openssl >/dev/null || need+=(openssl)   # the test token server's signing certificate
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

@@ -1,2 +1,2 @@
 import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-import{runAction}from"../chunks/chunk-BFO35UJI.mjs";import"../chunks/chunk-UPOYSEHM.mjs";import"../chunks/chunk-5R67JMR4.mjs";import"../chunks/chunk-HLBWYD2B.mjs";import"../chunks/chunk-IS33DVWV.mjs";import"../chunks/chunk-DNV3EKK7.mjs";import"../chunks/chunk-AL4Y7R3F.mjs";await runAction("evaluate-model");
+import{runAction}from"../chunks/chunk-6YA4GVWP.mjs";import"../chunks/chunk-A2FV7654.mjs";import"../chunks/chunk-HLBWYD2B.mjs";import"../chunks/chunk-UCOQHE2R.mjs";import"../chunks/chunk-HOFPWURQ.mjs";import"../chunks/chunk-5R67JMR4.mjs";import"../chunks/chunk-DNV3EKK7.mjs";import"../chunks/chunk-AL4Y7R3F.mjs";await runAction("evaluate-model");

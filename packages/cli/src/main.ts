@@ -24,6 +24,7 @@ function usage(): string {
     'Usage: modelship <step> [--input value …]',
     '       modelship <step> --help',
     '       modelship serve --model model.onnx   (the model server; --help for its options)',
+    '       modelship versions list --name ghcr.io/acme/model   (versions and stages in a registry)',
     '',
     'Steps:',
     ...lines,
@@ -46,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     const { serve } = await import('@modelship/serve/main.ts');
     return serve(rest);
+  }
+  if (command === 'versions') {
+    const { versions } = await import('./versions.ts');
+    return versions(rest).catch((e: unknown) => reportError(e, new LocalPlatform({}), 'versions'));
   }
   const step = findStep(command);
   const local = new LocalPlatform({});

@@ -87,9 +87,34 @@ function hasProof(name: string, proof: string): boolean {
   } catch {
     return false;
   }
-  let dir = dirname(fileURLToPath(entry));
+  return existsSync(join(packageRoot(fileURLToPath(entry)), proof));
+}
+
+/**
+ * The directory of a native package's copy this process would load (the workspace's, or the tool
+ * cache's after installing it): build-image copies onnxruntime-node from there into images.
+ */
+export async function nativePackageDir(
+  key: NativeKey,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const { name, flavour } = PINNED[key] as NativePackage;
+  if (env.MODELSHIP_NATIVE_INSTALL !== 'always' && (!flavour || hasProof(name, flavour.proof))) {
+    try {
+      return packageRoot(fileURLToPath(import.meta.resolve(name)));
+    } catch {
+      // not in the workspace: the tool cache has it
+    }
+  }
+  const dir = await ensureInstalled(key, log, env);
+  return join(dir, 'node_modules', name);
+}
+
+function packageRoot(file: string): string {
+  let dir = dirname(file);
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return existsSync(join(dir, proof));
+  return dir;
 }
 
 async function ensureInstalled(key: NativeKey, log: Logger, env: NodeJS.ProcessEnv): Promise<string> {

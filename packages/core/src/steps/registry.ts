@@ -4,6 +4,7 @@
  * onnxruntime is ever loaded.
  */
 
+import { buildImageSpec } from './build-image/spec.ts';
 import { evaluateModelSpec } from './evaluate-model/spec.ts';
 import type { StepDefinition } from './types.ts';
 import { validateDataSpec } from './validate-data/spec.ts';
@@ -11,6 +12,7 @@ import { validateDataSpec } from './validate-data/spec.ts';
 export const STEPS: StepDefinition[] = [
   { spec: validateDataSpec, load: () => import('./validate-data/run.ts') },
   { spec: evaluateModelSpec, load: () => import('./evaluate-model/run.ts') },
+  { spec: buildImageSpec, load: () => import('./build-image/run.ts') },
 ];
 
 /** The whole lifecycle, in order, with the steps still to come, for the README and `--help`. */

@@ -1,0 +1,145 @@
+/**
+ * The registry is the model registry. A version is a pushed manifest digest with its
+ * annotations; a stage (`candidate`, `staging`, `production`, or any tag) is a tag moved on
+ * promotion. Each promotion is recorded, with the stage's previous holder, in a small history
+ * artifact tagged `modelship-history.<stage>`, so a rollback knows where to go without a database.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { InputError } from '../errors.ts';
+import type { Registry } from '../oci/client.ts';
+import { isValidTag } from '../oci/reference.ts';
+import { manifestOrUndefined } from '../oci/store.ts';
+import { MEDIA } from '../oci/types.ts';
+
+export const HISTORY_TYPE = 'application/vnd.modelship.stage-history.v1+json';
+const HISTORY_TAG = (stage: string) => `modelship-history.${stage}`;
+const EMPTY = Buffer.from('{}');
+
+export interface Version {
+  digest: string;
+  tags: string[];
+  created: string | undefined;
+  annotations: Record<string, string>;
+}
+
+export interface Promotion {
+  stage: string;
+  digest: string;
+  /** The digest that held the stage before; null for the first promotion. */
+  previous: string | null;
+  at: string;
+  /** The CI run or user that promoted, when known. */
+  by: string | null;
+}
+
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const source = (b: Buffer) => ({ digest: digestOf(b), size: b.length, open: () => Readable.from([b]) });
+
+interface ManifestJson {
+  artifactType?: string;
+  config?: { mediaType?: string };
+  layers?: { digest: string; mediaType: string }[];
+  annotations?: Record<string, string>;
+}
+
+export function checkStage(stage: string): void {
+  if (!isValidTag(stage) || stage.startsWith('modelship-history.')) {
+    throw new InputError(`'${stage}' cannot be a stage`, {
+      where: { path: 'stage' },
+      fix: 'A stage is a tag: letters, digits, `_`, `.` and `-`, up to 128 characters, e.g. production.',
+    });
+  }
+}
+
+/** Every version in the repository with its tags and annotations, newest first. */
+export async function listVersions(registry: Registry, repo: string): Promise<Version[]> {
+  const byDigest = new Map<string, Version>();
+  for (const tag of await registry.listTags(repo)) {
+    if (tag.startsWith('modelship-history.')) continue;
+    const m = await registry.getManifest(repo, tag);
+    const seen = byDigest.get(m.digest);
+    if (seen) {
+      seen.tags.push(tag);
+      continue;
+    }
+    const json = JSON.parse(m.bytes.toString('utf8')) as ManifestJson;
+    const annotations = json.annotations ?? {};
+    byDigest.set(m.digest, {
+      digest: m.digest,
+      tags: [tag],
+      created: annotations['org.opencontainers.image.created'],
+      annotations,
+    });
+  }
+  return [...byDigest.values()].sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
+}
+
+/** The digest a stage (or any tag) points at, or undefined when nothing holds it. */
+export async function resolveStage(
+  registry: Registry,
+  repo: string,
+  stage: string,
+): Promise<string | undefined> {
+  checkStage(stage);
+  return (await manifestOrUndefined(registry, repo, stage))?.digest;
+}
+
+export async function stageHistory(registry: Registry, repo: string, stage: string): Promise<Promotion[]> {
+  checkStage(stage);
+  const m = await manifestOrUndefined(registry, repo, HISTORY_TAG(stage));
+  if (!m) return [];
+  const json = JSON.parse(m.bytes.toString('utf8')) as ManifestJson;
+  const layer = json.layers?.find((l) => l.mediaType === HISTORY_TYPE);
+  if (!layer) return [];
+  const chunks: Buffer[] = [];
+  for await (const c of await registry.readBlob(repo, layer.digest)) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Promotion[];
+}
+
+/**
+ * Points `stage` at `digest` (a version already in the repository) and appends the move to the
+ * stage's history, newest first. Promoting the digest that already holds the stage changes nothing.
+ */
+export async function promote(
+  registry: Registry,
+  repo: string,
+  digest: string,
+  stage: string,
+  by: string | null = null,
+): Promise<Promotion> {
+  checkStage(stage);
+  const target = await manifestOrUndefined(registry, repo, digest);
+  if (!target) {
+    throw new InputError(`${repo}@${digest} is not in the registry`, {
+      where: { path: 'digest' },
+      fix: `List the versions with: modelship versions list --name ${repo}`,
+    });
+  }
+  const previous = (await manifestOrUndefined(registry, repo, stage))?.digest ?? null;
+  const history = await stageHistory(registry, repo, stage);
+  const entry: Promotion = { stage, digest, previous, at: new Date().toISOString(), by };
+  if (previous === digest) return history[0] ?? entry;
+  await registry.putManifest(repo, stage, target.bytes, target.mediaType);
+  await writeHistory(registry, repo, stage, [entry, ...history]);
+  return entry;
+}
+
+async function writeHistory(registry: Registry, repo: string, stage: string, entries: Promotion[]) {
+  const body = Buffer.from(JSON.stringify(entries));
+  const config = source(EMPTY);
+  const layer = source(body);
+  await registry.pushBlob(repo, config);
+  await registry.pushBlob(repo, layer);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      artifactType: HISTORY_TYPE,
+      config: { mediaType: MEDIA.ociEmpty, digest: config.digest, size: config.size },
+      layers: [{ mediaType: HISTORY_TYPE, digest: layer.digest, size: layer.size }],
+      annotations: { 'dev.modelship.stage': stage },
+    }),
+  );
+  await registry.putManifest(repo, HISTORY_TAG(stage), manifest, MEDIA.ociManifest);
+}
