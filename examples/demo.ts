@@ -49,6 +49,24 @@ const pipeline: { step: string; script?: string; args: string[] }[] = [
       'modelship-reports/demo/evaluate-model.json',
     ],
   },
+  {
+    // No registry needed: the image goes to an OCI layout that skopeo, crane and containerd read.
+    step: 'build-image',
+    args: [
+      '--model',
+      'modelship-reports/demo/challenger.onnx',
+      '--name',
+      'ghcr.io/modelship/iris',
+      '--tags',
+      'demo',
+      '--runtime',
+      'artifact',
+      '--evaluation-report',
+      'modelship-reports/demo/evaluate-model.json',
+      '--output',
+      'modelship-reports/demo/image',
+    ],
+  },
 ];
 
 for (const [i, { step, script, args }] of pipeline.entries()) {

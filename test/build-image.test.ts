@@ -314,6 +314,11 @@ describe('build-image', () => {
         { model: MODEL, name: 'example.com/a/b', 'base-image': armOnly },
         /has no linux\/amd64 variant.*linux\/arm64/,
       ],
+      [{ model: MODEL, name: 'example.com/a/b', attest: 'true' }, /attest: attest needs a pushed image/],
+      [
+        { model: MODEL, name: 'example.com/a/b', attest: 'true', push: 'true' },
+        /attest works on GitHub Actions only, not on local/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await build(t, args);

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { Location } from '../errors.ts';
+import { InputError, type Location } from '../errors.ts';
 import { type PullRequest, upsertGitHubComment } from '../report/comments/github.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import type { StepSpec } from '../steps/spec.ts';
@@ -126,6 +126,35 @@ export class GitHubPlatform implements Platform {
     const credential = token ? given : 'GITHUB_TOKEN';
     const done = await upsertGitHubComment(pr, key, body, secret, { credential });
     return { status: done.action, url: done.url };
+  }
+
+  /** Signed with Sigstore through the workflow's OIDC token and stored with GitHub's attestations API. */
+  async attestProvenance(subject: { name: string; digest: string }, token: string | undefined) {
+    if (!this.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
+      throw new InputError('attest needs an OIDC token, and this job cannot request one', {
+        where: { path: 'attest' },
+        fix: 'Give the job `permissions: { id-token: write, attestations: write }`.',
+      });
+    }
+    const secret = token || this.env.GITHUB_TOKEN;
+    if (!secret) {
+      throw new InputError('attest needs a token to store the attestation', {
+        where: { path: 'token' },
+        fix: 'Leave the token input at its default (the workflow token).',
+      });
+    }
+    this.mask(secret);
+    const { attestProvenance } = await import('@actions/attest');
+    const hex = subject.digest.replace(/^sha256:/, '');
+    const done = await attestProvenance({
+      subjects: [{ name: subject.name, digest: { sha256: hex } }],
+      token: secret,
+    });
+    return done.attestationID && this.env.GITHUB_REPOSITORY
+      ? {
+          url: `${this.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${this.env.GITHUB_REPOSITORY}/attestations/${done.attestationID}`,
+        }
+      : {};
   }
 
   runUrl() {

@@ -48,6 +48,14 @@ export interface Platform extends Logger {
    * run belongs to. Skipped, not failed, where there is none or no token to write with.
    * `tokenInput` names the input the token came from, for error messages.
    */
+  /**
+   * A build-provenance attestation for an image digest, where the CI can sign one (GitHub, with
+   * `id-token: write`); elsewhere absent, and the step says so.
+   */
+  attestProvenance?(
+    subject: { name: string; digest: string },
+    token: string | undefined,
+  ): Promise<{ url?: string }>;
   upsertComment(
     key: string,
     body: string,

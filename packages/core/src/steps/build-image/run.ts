@@ -57,6 +57,18 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
       fix: 'Give the path of the model file.',
     });
   }
+  if (inputs.attest && !inputs.push) {
+    throw new InputError('attest needs a pushed image', {
+      where: { path: 'attest' },
+      fix: 'Set push: true.',
+    });
+  }
+  if (inputs.attest && !platform.attestProvenance) {
+    throw new InputError(`attest works on GitHub Actions only, not on ${platform.name}`, {
+      where: { path: 'attest' },
+      fix: 'Leave attest off here; on GitLab, sign the digest with cosign in a later job.',
+    });
+  }
   const target = parsePlatform(inputs.platform ?? 'linux/amd64');
   const runtime = inputs.runtime ?? 'serve';
   const credentials =
@@ -162,6 +174,7 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
       : `Writing ${destination.kind === 'layout' ? destination.dir : ''}`,
     () => publish(built, destination, tags, platform),
   );
+  const attestation = inputs.attest ? await attest(platform, inputs, ref, digest) : undefined;
   const image = inputs.push
     ? `${ref.registry}/${ref.repository}@${digest}`
     : `oci:${(destination as { dir: string }).dir}@${digest}`;
@@ -190,8 +203,35 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
       'model-digest': parts.modelDigest,
       tags: tags.join(','),
       'uploaded-bytes': pushed.uploaded,
+      ...(attestation && { attestation }),
     },
     summary: buildSummary(report),
     checks: [],
   };
+}
+
+async function attest(
+  platform: Platform,
+  inputs: BuildImageInputs,
+  ref: { registry: string; repository: string },
+  digest: string,
+): Promise<string> {
+  if (!inputs.push) {
+    throw new InputError('attest needs a pushed image', {
+      where: { path: 'attest' },
+      fix: 'Set push: true.',
+    });
+  }
+  if (!platform.attestProvenance) {
+    throw new InputError(`attest works on GitHub Actions only, not on ${platform.name}`, {
+      where: { path: 'attest' },
+      fix: 'Leave attest off here; on GitLab, sign the digest with cosign in a later job.',
+    });
+  }
+  const done = await platform.attestProvenance(
+    { name: `${ref.registry}/${ref.repository}`, digest },
+    inputs.token,
+  );
+  platform.info(`attested ${ref.registry}/${ref.repository}@${digest}${done.url ? `: ${done.url}` : ''}`);
+  return done.url ?? 'created';
 }

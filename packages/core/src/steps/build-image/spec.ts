@@ -52,12 +52,12 @@ export const buildImageSpec = defineStep({
     }),
     'registry-username': input.string({
       description: 'User for the registry of `name` (and of the base image when they are the same registry).',
-      example: '${{ github.actor }}',
+      example: 'octocat',
     }),
     'registry-password': input.string({
       description: 'Password or token for the registry; masked, never logged or written to a report.',
       secret: true,
-      example: '${{ secrets.GITHUB_TOKEN }}',
+      example: 'a token from a secret',
     }),
     'insecure-registry': input.boolean({
       description: 'Talk plain HTTP to the registry (for a local registry not on localhost).',
@@ -81,6 +81,12 @@ export const buildImageSpec = defineStep({
       description:
         'GitHub only: create a build-provenance attestation for the pushed digest (needs `id-token: write` and `attestations: write`).',
       default: 'false',
+    }),
+    token: input.string({
+      description: 'GitHub token that stores the attestation; the workflow token by default.',
+      secret: true,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, written into action.yml as is
+      githubDefault: '${{ github.token }}',
     }),
   },
   outputs: {
