@@ -2,6 +2,7 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchBuildImage, buildImageMarkdown } from './build-image/run.ts';
 import { benchEvaluateModel, evaluateModelMarkdown } from './evaluate-model/run.ts';
 import { benchServe, serveMarkdown } from './serve/run.ts';
 import { benchStartup } from './startup/run.ts';
@@ -31,6 +32,11 @@ console.log(
 );
 const sv = await benchServe(root, work);
 console.log('serve', JSON.stringify(sv));
+const bi = await benchBuildImage(root, work);
+console.log(
+  'build-image',
+  JSON.stringify(bi, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v)),
+);
 const dist = distSize(join(root, 'dist'));
 
 const md = `# Benchmark results
@@ -59,6 +65,7 @@ on numbers and Jensen–Shannon on categories at this size), plus the profile of
 
 ${evaluateModelMarkdown(em)}
 ${serveMarkdown(sv)}
+${buildImageMarkdown(bi)}
 ## Cold start of the bundled actions (bench/startup)
 
 Median of 21 runs of \`node dist/actions/<step>.mjs\` with no inputs (it exits 2 at once) against

@@ -23,7 +23,8 @@ export async function generateModel(dir: string, size: number): Promise<string> 
   const cipher = createCipheriv('aes-256-ctr', Buffer.alloc(32, 7), Buffer.alloc(16, 0));
   const zeros = Buffer.alloc(BLOCK);
   async function* blocks() {
-    for (let left = size; left > 0; left -= BLOCK) yield cipher.update(zeros.subarray(0, Math.min(BLOCK, left)));
+    for (let left = size; left > 0; left -= BLOCK)
+      yield cipher.update(zeros.subarray(0, Math.min(BLOCK, left)));
   }
   await pipeline(blocks, createWriteStream(file));
   return file;
