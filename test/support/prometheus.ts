@@ -21,12 +21,13 @@
  * The waits here poll until a condition holds and fail with the last thing seen; they measure
  * nothing, so no test asserts a duration through them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { type Daemon, freePort, launch, running, terminate, waitReady } from './daemon.ts';
 
 export const PROMETHEUS = process.env.MODELSHIP_TEST_PROMETHEUS ?? 'prometheus';
 
@@ -96,7 +97,6 @@ export interface PrometheusServer {
 type Hooks = Pick<TestContext, 'after'> | { after: (fn: () => unknown) => void };
 
 const POLL_MS = 200;
-const STOP_GRACE_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 
 export async function startPrometheus(t: Hooks, options: PrometheusOptions): Promise<PrometheusServer> {
@@ -119,13 +119,14 @@ export async function startPrometheus(t: Hooks, options: PrometheusOptions): Pro
 
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    current = launch(configFile, dataDir, port);
-    const outcome = await waitReady(current, options.readyTimeoutMs ?? 30_000);
+    current = start(configFile, dataDir, port);
+    const p = current;
+    const outcome = await waitReady(p, () => ready(p), options.readyTimeoutMs ?? 30_000, 100);
     if (outcome === 'ready') break;
     await terminate(current);
-    const collided = /address already in use/i.test(current.stderr());
+    const collided = /address already in use/i.test(current.logs());
     if (!collided || attempt === PORT_ATTEMPTS)
-      throw new Error(`prometheus did not become ready (${outcome}):\n${current.stderr()}`);
+      throw new Error(`prometheus did not become ready (${outcome}):\n${current.logs()}`);
   }
   const started = current;
   const api = new PrometheusApi(started);
@@ -134,7 +135,7 @@ export async function startPrometheus(t: Hooks, options: PrometheusOptions): Pro
     child: started.child,
     dir,
     configFile,
-    logs: started.stderr,
+    logs: started.logs,
     query: (promql, time) => api.query(promql, time),
     waitFor: (promql, predicate, timeoutMs = 30_000) =>
       poll(`${promql} to satisfy the condition`, () => api.query(promql), predicate, timeoutMs, started),
@@ -201,77 +202,19 @@ export function scrapeConfig(options: PrometheusOptions): unknown {
   };
 }
 
-interface Started {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  stderr: () => string;
+type Started = Daemon & { url: string };
+
+function start(configFile: string, dataDir: string, port: number): Started {
+  const args = [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${dataDir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=info',
+  ];
+  return { ...launch(PROMETHEUS, args), url: `http://127.0.0.1:${port}` };
 }
 
-function launch(configFile: string, dataDir: string, port: number): Started {
-  const child = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${dataDir}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=info',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', (e) => {
-      log += `${log ? '\n' : ''}could not start '${PROMETHEUS}' (${e.message}); scripts/bootstrap.sh installs it`;
-      resolve();
-    });
-  });
-  return { url: `http://127.0.0.1:${port}`, child, exited, stderr: () => log };
-}
-
-function running(p: Started): boolean {
-  return p.child.exitCode === null && p.child.signalCode === null && p.child.pid !== undefined;
-}
-
-async function terminate(p: Started): Promise<void> {
-  // Not running also covers a spawn that failed: its 'error' (and the log line) is still to come.
-  if (!running(p)) return p.exited;
-  p.child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), STOP_GRACE_MS)));
-  const outcome = await Promise.race([p.exited, grace]);
-  clearTimeout(timer);
-  if (outcome === 'late' && running(p)) p.child.kill('SIGKILL');
-  await p.exited;
-}
-
-async function waitReady(p: Started, timeoutMs: number): Promise<'ready' | 'exited' | 'timed out'> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!running(p)) return 'exited';
-    const ok = await fetch(`${p.url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return 'ready';
-    await sleep(100);
-  }
-  return 'timed out';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const ready = (p: Started) => fetch(`${p.url}/-/ready`).then((r) => r.ok);
 
 async function poll<T>(
   what: string,
@@ -291,7 +234,7 @@ async function poll<T>(
     } catch (e) {
       error = e;
     }
-    if (!running(p)) throw new Error(`prometheus exited while waiting for ${what}:\n${p.stderr()}`);
+    if (!running(p)) throw new Error(`prometheus exited while waiting for ${what}:\n${p.logs()}`);
     if (Date.now() >= deadline) break;
     await sleep(POLL_MS);
   }

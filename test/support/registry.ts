@@ -17,11 +17,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Daemon, freePort, launch, terminate, waitReady } from './daemon.ts';
 import { type AccessPolicy, startTokenServer, type TokenServer } from './token-server.ts';
 
+export { freePort } from './daemon.ts';
 export { type ProxyOptions, type RegistryProxy, startProxy } from './registry-proxy.ts';
 export type { AccessPolicy, TokenRequest, TokenServer } from './token-server.ts';
 
@@ -66,8 +67,6 @@ const SERVICE = 'modelship-test-registry';
 const ISSUER = 'modelship-test-token-server';
 const PORT_ATTEMPTS = 5;
 const READY_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 10_000;
-const LOG_LIMIT = 1 << 20;
 
 export async function startRegistry(t: Hooks, options: RegistryOptions = {}): Promise<RegistryServer> {
   const auth = options.auth ?? 'none';
@@ -111,8 +110,9 @@ export async function startRegistry(t: Hooks, options: RegistryOptions = {}): Pr
     const port = await freePort();
     const configFile = join(dir, 'config.yml');
     await writeFile(configFile, config(dir, port, authConfig));
-    current = launch(configFile, port);
-    const outcome = await waitReady(current);
+    current = start(configFile, port);
+    const p = current;
+    const outcome = await waitReady(p, () => answers(p), READY_TIMEOUT_MS);
     if (outcome === 'ready') break;
     await terminate(current);
     if (!/address already in use/i.test(current.logs()) || attempt === PORT_ATTEMPTS)
@@ -172,71 +172,15 @@ function htpasswdLine(name: string, password: string): Promise<string> {
   });
 }
 
-interface Started {
-  host: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  logs: () => string;
-}
+type Started = Daemon & { host: string };
 
-function launch(configFile: string, port: number): Started {
-  const child = spawn(DOCKER_REGISTRY, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d: Buffer) => {
-    log += d;
-    if (log.length > LOG_LIMIT) log = log.slice(-LOG_LIMIT / 2);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', (e) => {
-      log += `\ncould not start '${DOCKER_REGISTRY}' (${e.message}); scripts/bootstrap.sh installs it`;
-      resolve();
-    });
-  });
-  return { host: `127.0.0.1:${port}`, child, exited, logs: () => log };
-}
-
-const running = (p: Started) =>
-  p.child.exitCode === null && p.child.signalCode === null && p.child.pid !== undefined;
-
-async function terminate(p: Started): Promise<void> {
-  if (!running(p)) return p.exited;
-  p.child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), STOP_GRACE_MS)));
-  const outcome = await Promise.race([p.exited, grace]);
-  clearTimeout(timer);
-  if (outcome === 'late' && running(p)) p.child.kill('SIGKILL');
-  await p.exited;
+function start(configFile: string, port: number): Started {
+  return { ...launch(DOCKER_REGISTRY, ['serve', configFile]), host: `127.0.0.1:${port}` };
 }
 
 /** Any HTTP answer from /v2/ (200, or 401 with auth on) means it is serving. */
-async function waitReady(p: Started): Promise<'ready' | 'exited' | 'timed out'> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (!running(p)) return 'exited';
-    const answered = await fetch(`http://${p.host}/v2/`).then(
-      async (r) => {
-        await r.body?.cancel();
-        return true;
-      },
-      () => false,
-    );
-    if (answered) return 'ready';
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return 'timed out';
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+const answers = (p: Started) =>
+  fetch(`http://${p.host}/v2/`).then(async (r) => {
+    await r.body?.cancel();
+    return true;
   });
-}
