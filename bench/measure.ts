@@ -1,5 +1,6 @@
 /** Wall time and peak RSS of a command, through GNU time (Debian's `time`). */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Measured {
   seconds: number;
@@ -74,4 +75,16 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these. */
+const TICKS = 100;
+
+/** Resident memory (MiB) and CPU time (ms, all threads) of a running process, from /proc. */
+export function procStats(pid: number): { rssMiB: number; cpuMs: number } {
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { rssMiB: Number(rss?.[1]) / 1024, cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS };
 }

@@ -11,6 +11,7 @@ import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFil
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { CLI } from '../../test/support/run.ts';
 
 export const GiB = 2 ** 30;
 const BLOCK = 4 << 20;
@@ -42,7 +43,7 @@ export interface Layout {
  * runtime artifact and no push, so the layer is the same bytes modelship pushes. Rewritten when
  * the model is newer than the layout.
  */
-export function generateLayout(root: string, model: string, dir: string, cacheDir: string): Layout {
+export function generateLayout(_root: string, model: string, dir: string, cacheDir: string): Layout {
   const tag = 'bench';
   const index = join(dir, 'index.json');
   const stamp = `${dir}.digest`;
@@ -53,7 +54,7 @@ export function generateLayout(root: string, model: string, dir: string, cacheDi
   const r = spawnSync(
     process.execPath,
     [
-      join(root, 'dist', 'cli.mjs'),
+      CLI,
       'build-image',
       ...['--model', model, '--name', 'localhost/bench/layout', '--runtime', 'artifact'],
       ...['--push', 'false', '--output', dir, '--tags', tag],

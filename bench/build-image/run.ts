@@ -10,17 +10,16 @@
  *
  * Run alone: node bench/build-image/run.ts [repeats=5] (prints the figures; RESULTS.md is left alone).
  */
-import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type RegistryServer, startProxy, startRegistry } from '../../test/support/registry.ts';
-import { type Measured, measureAsync, median } from '../measure.ts';
+import { CLI } from '../../test/support/run.ts';
+import { type Measured, measureAsync, median, procStats } from '../measure.ts';
 import { GiB, generateLayout, generateModel } from './generate.ts';
 
 /** Below this much free disk the 4 GiB run is skipped: the model, and its copy in the registry. */
 const FREE_FOR_4GIB = 15e9;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these. */
-const TICKS = 100;
 /** What a push may send beyond the model: the config blob (~0.5 KiB); the manifest is not counted. */
 const SMALL = 64 << 10;
 
@@ -32,11 +31,7 @@ process.once('exit', () => {
 const hooks = { after: (fn: () => unknown) => void atExit.push(fn) };
 
 /** CPU seconds (user + system) a process has used so far. */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
-}
+const cpuOf = (pid: number) => procStats(pid).cpuMs / 1000;
 
 type Run = Measured & { registryCpuSeconds: number };
 
@@ -72,7 +67,7 @@ interface Pushed {
 
 export async function benchBuildImage(root: string, work: string, repeats = 5) {
   const dir = join(work, 'build-image');
-  const cli = join(root, 'dist', 'cli.mjs');
+  const cli = CLI;
   const model = await generateModel(dir, GiB);
   const layoutCache = mkdtempSync(join(tmpdir(), 'modelship-bench-cache-'));
   const layout = generateLayout(root, model, join(dir, 'layout-1gib'), layoutCache);

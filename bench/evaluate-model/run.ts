@@ -9,6 +9,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI } from '../../test/support/run.ts';
 import { type Measured, measure, median } from '../measure.ts';
 import { generate } from './generate.ts';
 
@@ -44,7 +45,7 @@ export async function benchEvaluateModel(root: string, work: string, repeats = 5
     const m = measure(
       node,
       [
-        join(root, 'dist', 'cli.mjs'),
+        CLI,
         'evaluate-model',
         ...['--model', files.model, '--baseline', files.baseline, '--data', data],
         ...['--label-column', 'label', '--batch-size', String(BATCH), '--device', 'cpu'],

@@ -11,12 +11,13 @@
  * Run alone: node bench/serve/run.ts [seconds=20] (prints the figures; RESULTS.md is left alone).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ServeProcess, startServe } from '../../test/support/serve.ts';
 import { logisticRegression } from '../evaluate-model/generate.ts';
+import { procStats } from '../measure.ts';
 import { FEATURES, fixedRow } from './stats.ts';
 
 const CONNECTIONS = 16;
@@ -24,8 +25,6 @@ const CONNECTIONS = 16;
 const BATCH_ROWS = 32;
 /** Seconds of the one-connection run after the main load. */
 const QUIET_SECONDS = 5;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these. */
-const TICKS = 100;
 
 const run = promisify(execFile);
 
@@ -69,14 +68,7 @@ function start(args: string[], env: Record<string, string>): Promise<Server> {
   return startServe({ after: (fn: () => unknown) => process.once('exit', () => void fn()) }, env, args);
 }
 
-/** Resident memory (MiB) and CPU time (ms, all threads) of a process, from /proc. */
-function proc(pid: number): { rssMiB: number; cpuMs: number } {
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMiB: Number(rss?.[1]) / 1024, cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS };
-}
+const proc = procStats;
 
 /** The sum over label sets of each modelship_ sample on the server's /metrics, and its memory gauges. */
 async function scrape(url: string): Promise<Map<string, number>> {

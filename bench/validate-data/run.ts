@@ -4,6 +4,7 @@
  * and against the floor of DuckDB scanning the file once. All in one run, as ratios.
  */
 import { join } from 'node:path';
+import { CLI } from '../../test/support/run.ts';
 import { measure } from '../measure.ts';
 import { generate } from './generate.ts';
 
@@ -13,7 +14,7 @@ export async function benchValidateData(root: string, work: string) {
   const ours = measure(
     node,
     [
-      join(root, 'dist', 'cli.mjs'),
+      CLI,
       'validate-data',
       '--data',
       data,

@@ -3,14 +3,12 @@
  * models, so a test can build the same model with onnx/models.ts and check that onnxruntime
  * agrees with sklearn's own predictions; and helpers to put model bytes in a temp file.
  */
-import { execFileSync } from 'node:child_process';
+
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { python } from './python.ts';
 import { tempDir } from './run.ts';
-
-const script = fileURLToPath(new URL('./sklearn_train.py', import.meta.url));
 
 /** Training rows: arrays, or a CSV file whose `label` column is the target (the rest are features). */
 export type TrainingData =
@@ -58,23 +56,7 @@ export function trainReference(request: Request<'regression'>): RegressorReferen
 export function trainReference(
   request: Request<'classification' | 'regression'>,
 ): ClassifierReference | RegressorReference {
-  const out = execFileSync('/usr/bin/python3', [script], {
-    input: JSON.stringify(request),
-    maxBuffer: 256 * 1024 * 1024,
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as ClassifierReference | RegressorReference;
-}
-
-/** Writes model bytes into a fresh temp dir that is removed after the test; returns the path. */
-export async function writeModelFile(
-  t: TestContext | { after: (fn: () => Promise<void>) => void },
-  bytes: Uint8Array,
-  name = 'model.onnx',
-): Promise<string> {
-  const file = join(await tempDir(t, 'modelship-model-'), name);
-  await writeFile(file, bytes);
-  return file;
+  return python('./sklearn_train.py', request);
 }
 
 /** Several models in one temp dir, e.g. a baseline and a challenger; returns name → path. */

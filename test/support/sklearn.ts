@@ -1,8 +1,5 @@
 /** Asks Debian's scikit-learn (through /usr/bin/python3, which has it) for reference values. */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const script = fileURLToPath(new URL('./sklearn_ref.py', import.meta.url));
+import { python } from './python.ts';
 
 export type SklearnCase =
   /** [yTrue, yPred, k, proba (row-major) | null, 'float32' | 'float64', weights | null] */
@@ -28,11 +25,4 @@ export interface SklearnClassification {
   confusion: number[][];
 }
 
-export function sklearn(cases: SklearnCase[]): unknown[] {
-  const out = execFileSync('/usr/bin/python3', [script], {
-    input: JSON.stringify(cases),
-    maxBuffer: 256 * 1024 * 1024,
-    encoding: 'utf8',
-  });
-  return JSON.parse(out) as unknown[];
-}
+export const sklearn = (cases: SklearnCase[]): unknown[] => python('./sklearn_ref.py', cases);

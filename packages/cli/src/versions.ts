@@ -4,6 +4,7 @@
  * MODELSHIP_REGISTRY_PASSWORD, never from a flag, so a password never sits in shell history.
  */
 import { EXIT, InputError } from '@modelship/core/errors.ts';
+import { parseFlags } from '@modelship/core/faces/argv.ts';
 import { Registry } from '@modelship/core/oci/client.ts';
 import { parseReference } from '@modelship/core/oci/reference.ts';
 import { addSecret, redact } from '@modelship/core/platform/redact.ts';
@@ -11,7 +12,6 @@ import { closest } from '@modelship/core/suggest.ts';
 import { listVersions, promote, resolveStage, stageHistory } from '@modelship/core/versions/registry.ts';
 
 const ACTIONS = ['list', 'show', 'promote', 'history'] as const;
-const FLAGS = ['name', 'stage', 'digest', 'insecure-registry'];
 
 export const versionsHelp = () =>
   [
@@ -35,17 +35,11 @@ function parse(argv: string[]): { action: (typeof ACTIONS)[number]; flags: Recor
       fix: `${guess ? `Did you mean '${guess}'? ` : ''}Use one of ${ACTIONS.join(', ')}.`,
     });
   }
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i]!.replace(/^--/, '');
-    if (!FLAGS.includes(flag)) {
-      const guess = closest(flag, FLAGS);
-      throw new InputError(`unknown option '${rest[i]}' for versions`, {
-        fix: `${guess ? `Did you mean --${guess}? ` : ''}Options: ${FLAGS.map((f) => `--${f}`).join(', ')}.`,
-      });
-    }
-    flags[flag] = flag === 'insecure-registry' ? 'true' : (rest[++i] ?? '');
-  }
+  const { flags } = parseFlags(rest, {
+    command: 'versions',
+    flags: { name: 'repository', stage: 'stage', digest: 'sha256:…', 'insecure-registry': 'true|false' },
+    booleans: ['insecure-registry'],
+  });
   if (!flags.name)
     throw new InputError('--name is required', { fix: 'e.g. --name ghcr.io/acme/fraud-model' });
   return { action: action as (typeof ACTIONS)[number], flags };
@@ -65,7 +59,7 @@ export async function versions(argv: string[], env: NodeJS.ProcessEnv = process.
       password && {
         credentials: { username: env.MODELSHIP_REGISTRY_USERNAME, password },
       }),
-    ...(flags['insecure-registry'] && { insecure: true }),
+    ...(flags['insecure-registry'] === 'true' && { insecure: true }),
   });
   const repo = ref.repository;
   const need = (flag: string) => {

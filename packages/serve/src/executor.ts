@@ -6,7 +6,7 @@
  * inputs, same row shape) are merged into one run along the first dimension and split back.
  */
 import type { ServedModel } from './model.ts';
-import { type InferRequest, type Output, ProtocolError, type RequestTensor } from './protocol.ts';
+import { type InferRequest, isFixed, type Output, ProtocolError, type RequestTensor } from './protocol.ts';
 
 export interface Done {
   outputs: Record<string, Output>;
@@ -84,11 +84,16 @@ export class Executor {
     return new Promise((r) => this.idle.push(r));
   }
 
+  /** Wakes whoever waits for the queue to empty (a shutdown), once nothing is left. */
+  private settle(): void {
+    if (this.size === 0) for (const r of this.idle.splice(0)) r();
+  }
+
   private keyOf(request: InferRequest): string | undefined {
     if (this.options.batchMaxRows === 0) return undefined;
     const free = request.inputs.every((t) => {
       const dim = this.model.inputs.find((i) => i.name === t.name)?.shape[0];
-      return t.shape.length > 0 && !(typeof dim === 'number' && dim >= 0);
+      return t.shape.length > 0 && !isFixed(dim);
     });
     if (!free) return undefined;
     const parts = [...request.inputs]
@@ -103,7 +108,7 @@ export class Executor {
       await this.runBatch(batch);
     } finally {
       this.running--;
-      if (this.size === 0) for (const r of this.idle.splice(0)) r();
+      this.settle();
     }
   }
 
@@ -119,7 +124,7 @@ export class Executor {
       }
     } finally {
       this.pumping = false;
-      if (this.size === 0) for (const r of this.idle.splice(0)) r();
+      this.settle();
     }
   }
 

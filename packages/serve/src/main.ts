@@ -2,31 +2,21 @@
  * `modelship serve` and the image's entrypoint: configuration from the environment (and flags),
  * the server, and the signals a container gets. SIGTERM drains in-flight requests and exits 0.
  */
-import { ConfigurationError, EXIT, InputError, ISSUES_URL } from '@modelship/core/errors.ts';
-import { closest } from '@modelship/core/suggest.ts';
+import { ConfigurationError, EXIT, ISSUES_URL } from '@modelship/core/errors.ts';
+import { parseFlags } from '@modelship/core/faces/argv.ts';
 import { readConfig, SETTINGS } from './config.ts';
 import { JsonLogger } from './logger.ts';
 import { startServer } from './server.ts';
 
 /** `--model m.onnx --port 8080` onto the MODELSHIP_* variables they stand for. */
-export function flagsToEnv(argv: string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function flagsToEnv(argv: string[], env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const settings = Object.values(SETTINGS);
+  const { flags } = parseFlags(argv, {
+    command: 'serve',
+    flags: Object.fromEntries(settings.map((s) => [s.flag, 'value'])),
+  });
   const out = { ...env };
-  const byFlag = new Map(Object.values(SETTINGS).map((s) => [s.flag, s.env]));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : '';
-    const variable = byFlag.get(flag);
-    if (!variable) {
-      const guess = closest(flag, [...byFlag.keys()]);
-      throw new InputError(`unknown option '${arg}' for serve`, {
-        fix: `${guess ? `Did you mean --${guess}? ` : ''}Run modelship serve --help for the list.`,
-      });
-    }
-    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined) throw new InputError(`option '--${flag}' needs a value`);
-    out[variable] = value;
-  }
+  for (const s of settings) if (flags[s.flag] !== undefined) out[s.env] = flags[s.flag];
   return out;
 }
 

@@ -13,10 +13,6 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly labels: { model: string; version: string };
   private readonly requests: Counter<'model' | 'version' | 'status'>;
-  private readonly latency: Histogram<'model' | 'version'>;
-  private readonly inference: Histogram<'model' | 'version'>;
-  private readonly inflight: Gauge<'model' | 'version'>;
-  private readonly batch: Histogram<'model' | 'version'>;
   private readonly predicted: Counter<'model' | 'version' | 'class'>;
   private readonly classes = new Set<string>();
   private readonly byStatus = new Map<number, { inc(): void }>();
@@ -37,27 +33,27 @@ export class ServerMetrics {
       labelNames: ['model', 'version', 'status'],
       registers,
     });
-    this.latency = new Histogram({
+    const latency = new Histogram({
       name: 'modelship_request_duration_seconds',
       help: 'Time from receiving an inference request to sending its response.',
       labelNames: ['model', 'version'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.inference = new Histogram({
+    const inference = new Histogram({
       name: 'modelship_inference_duration_seconds',
       help: 'Time of one onnxruntime run (one request, or one dynamic batch).',
       labelNames: ['model', 'version'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
       registers,
     });
-    this.inflight = new Gauge({
+    const inflight = new Gauge({
       name: 'modelship_inflight_requests',
       help: 'Inference requests received and not yet answered.',
       labelNames: ['model', 'version'],
       registers,
     });
-    this.batch = new Histogram({
+    const batch = new Histogram({
       name: 'modelship_batch_rows',
       help: 'Rows per onnxruntime run.',
       labelNames: ['model', 'version'],
@@ -70,13 +66,13 @@ export class ServerMetrics {
       labelNames: ['model', 'version', 'class'],
       registers,
     });
-    this.inflight.set(this.labels, 0);
+    inflight.set(this.labels, 0);
     // Labelled children made once: prom-client otherwise hashes the labels on every request.
     this.children = {
-      latency: this.latency.labels(this.labels),
-      inference: this.inference.labels(this.labels),
-      inflight: this.inflight.labels(this.labels),
-      batch: this.batch.labels(this.labels),
+      latency: latency.labels(this.labels),
+      inference: inference.labels(this.labels),
+      inflight: inflight.labels(this.labels),
+      batch: batch.labels(this.labels),
     };
   }
 

@@ -159,9 +159,8 @@ export function parseInferRequest(body: unknown, inputs: InputSpec[], outputName
 
 function checkShape(name: string, shape: number[], model: (number | string)[]): void {
   if (model.length === 0) return; // the model does not say
-  const fixed = (d: number | string) => typeof d === 'number' && d >= 0;
-  if (shape.length !== model.length || shape.some((d, i) => fixed(model[i]!) && d !== model[i])) {
-    const want = model.map((d) => (fixed(d) ? d : -1)).join(', ');
+  if (shape.length !== model.length || shape.some((d, i) => isFixed(model[i]) && d !== model[i])) {
+    const want = metadataShape(model).join(', ');
     throw bad(`input '${name}' has shape [${shape.join(', ')}]; the model expects [${want}] (-1: any size)`);
   }
 }
@@ -176,5 +175,7 @@ export function encodeOutput(name: string, tensor: Output) {
   return { name, datatype: DATATYPES[tensor.type] ?? tensor.type, shape: [...tensor.dims], data: values };
 }
 
-export const metadataShape = (shape: (number | string)[]) =>
-  shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
+/** A dimension the model fixes; symbolic names and -1 take any size. */
+export const isFixed = (d: number | string | undefined): d is number => typeof d === 'number' && d >= 0;
+
+export const metadataShape = (shape: (number | string)[]) => shape.map((d) => (isFixed(d) ? d : -1));

@@ -1,4 +1,4 @@
-/** Command-line flags, checked against the step's schema: `--name value`, `--name=value`. */
+/** Command-line flags, `--name value` and `--name=value`, checked against the names a command knows. */
 
 import { InputError } from '../errors.ts';
 import type { StepSpec } from '../steps/spec.ts';
@@ -9,7 +9,18 @@ export interface ParsedArgs {
   help: boolean;
 }
 
-export function parseArgv(spec: StepSpec, argv: string[]): ParsedArgs {
+export interface FlagSet {
+  /** The command, for messages: `evaluate-model`, `serve`, `versions`. */
+  command: string;
+  /** Every flag name, and a word for what its value is (shown when the value is missing). */
+  flags: Record<string, string>;
+  /** Flags that may stand alone, meaning true. */
+  booleans?: readonly string[];
+  /** Flags that may repeat; their values are joined by newlines, as a list input is written. */
+  repeatable?: readonly string[];
+}
+
+export function parseFlags(argv: readonly string[], set: FlagSet): ParsedArgs {
   const flags: Record<string, string> = {};
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -20,27 +31,39 @@ export function parseArgv(spec: StepSpec, argv: string[]): ParsedArgs {
     }
     if (!arg.startsWith('--')) {
       throw new InputError(`unexpected argument '${arg}'`, {
-        fix: `Inputs are flags: modelship ${spec.id} --help lists them.`,
+        fix: `Options are flags: modelship ${set.command} --help lists them.`,
       });
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const f = spec.inputs[name];
-    if (!f) {
-      const guess = closest(name, Object.keys(spec.inputs));
-      throw new InputError(`unknown option '--${name}' for ${spec.id}`, {
-        fix: `${guess ? `Did you mean --${guess}? ` : ''}Run modelship ${spec.id} --help for the list.`,
+    if (!(name in set.flags)) {
+      const guess = closest(name, Object.keys(set.flags));
+      throw new InputError(`unknown option '--${name}' for ${set.command}`, {
+        fix: `${guess ? `Did you mean --${guess}? ` : ''}Run modelship ${set.command} --help for the list.`,
       });
     }
     let value: string;
     if (eq !== -1) value = arg.slice(eq + 1);
-    else if (f.kind === 'boolean' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
+    else if (set.booleans?.includes(name) && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
       value = 'true';
     else if (argv[i + 1] === undefined)
-      throw new InputError(`option '--${name}' needs a value`, { fix: `Write --${name} <${f.kind}>.` });
+      throw new InputError(`option '--${name}' needs a value`, {
+        fix: `Write --${name} <${set.flags[name]}>.`,
+      });
     else value = argv[++i]!;
-    // A list may be given as repeated flags.
-    flags[name] = f.kind === 'list' && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;
+    flags[name] =
+      set.repeatable?.includes(name) && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;
   }
   return { flags, help };
+}
+
+/** A step's flags are its inputs: booleans may stand alone, lists may repeat. */
+export function parseArgv(spec: StepSpec, argv: readonly string[]): ParsedArgs {
+  const inputs = Object.entries(spec.inputs);
+  return parseFlags(argv, {
+    command: spec.id,
+    flags: Object.fromEntries(inputs.map(([n, f]) => [n, f.kind])),
+    booleans: inputs.filter(([, f]) => f.kind === 'boolean').map(([n]) => n),
+    repeatable: inputs.filter(([, f]) => f.kind === 'list').map(([n]) => n),
+  });
 }

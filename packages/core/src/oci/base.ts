@@ -8,7 +8,7 @@ import type { Logger } from '../platform/port.ts';
 import type { Credentials } from './auth.ts';
 import { Registry } from './client.ts';
 import { RegistryError } from './errors.ts';
-import { formatPlatform, parseConfig, parseManifest, pickPlatform } from './image.ts';
+import { formatPlatform, parseConfig, parseManifest, pickPlatform, samePlatform } from './image.ts';
 import { readLayout } from './layout.ts';
 import { manifestReference, parseReference } from './reference.ts';
 import { readAll, type Store } from './store.ts';
@@ -97,15 +97,12 @@ function noPlatform(name: string, want: Platform, manifests: Descriptor[]): Inpu
 }
 
 function checkPlatform(name: string, config: Record<string, unknown>, want: Platform) {
-  const os = config.os;
-  const arch = config.architecture;
-  if (
-    (os && os !== want.os) ||
-    (arch && arch !== want.architecture && !(arch === 'x86_64' && want.architecture === 'amd64'))
-  ) {
-    throw new InputError(`base image '${name}' is ${os}/${arch}, not ${formatPlatform(want)}`, {
-      where: { path: 'platform' },
-      fix: 'Set platform to match the base, or use a multi-platform base.',
-    });
-  }
+  const { os, architecture, variant } = config;
+  if (typeof os !== 'string' || typeof architecture !== 'string') return; // the base does not say
+  const have = { os, architecture, ...(typeof variant === 'string' && { variant }) };
+  if (samePlatform(have, want) || (!want.variant && samePlatform({ os, architecture }, want))) return;
+  throw new InputError(`base image '${name}' is ${formatPlatform(have)}, not ${formatPlatform(want)}`, {
+    where: { path: 'platform' },
+    fix: 'Set platform to match the base, or use a multi-platform base.',
+  });
 }

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { repositoryScope } from './auth.ts';
 import type { Registry } from './client.ts';
 import { RegistryError } from './errors.ts';
-import { backoffMs, discard, parseErrors, readBody, sleep } from './transport.ts';
+import { backoffMs, discard, errorBody, parseErrors, sleep } from './transport.ts';
 import type { BlobSource } from './types.ts';
 
 interface Session {
@@ -223,8 +223,6 @@ class SessionGone extends Error {
 const isPassing = (e: unknown): boolean =>
   e instanceof SessionGone ||
   (e instanceof RegistryError && (e.kind === 'unreachable' || e.kind === 'server'));
-
-const errorBody = (res: IncomingMessage) => readBody(res, 64 * 1024).catch(() => Buffer.alloc(0));
 
 /** 416, or 404/400 naming the upload: the session expired or the registry cancelled it. */
 function isGone(res: IncomingMessage, body: Buffer): boolean {

@@ -11,12 +11,14 @@ import { InputError } from '../errors.ts';
 import type { Logger } from '../platform/port.ts';
 import { Authenticator, accessOf, type Credentials, repositoryScope, type Sent } from './auth.ts';
 import { uploadBlob } from './blob-upload.ts';
+import { sha256Bytes } from './digest.ts';
 import { denied, RegistryError, unreachable } from './errors.ts';
 import { isValidDigest, isValidRepository, isValidTag } from './reference.ts';
 import {
   backoffMs,
   describeErrors,
   discard,
+  errorBody,
   isNetworkError,
   isRetryableStatus,
   isTransientNetworkError,
@@ -91,7 +93,6 @@ export const MANIFEST_TYPES = [MEDIA.ociManifest, MEDIA.ociIndex, MEDIA.dockerMa
 const MiB = 1024 * 1024;
 /** Well above the 4 MiB the distribution spec asks registries to accept. */
 const MANIFEST_LIMIT = 8 * MiB;
-const ERROR_BODY_LIMIT = 64 * 1024;
 const MAX_REDIRECTS = 5;
 const LOCAL = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -288,7 +289,7 @@ export class Registry {
       headers: { accept: accept.join(', ') },
     });
     if (res.statusCode === 404) {
-      const errors = parseErrors(await readBody(res, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0)));
+      const errors = parseErrors(await errorBody(res));
       throw new RegistryError('not-found', `${this.describe(repo, reference)} was not found`, {
         status: 404,
         code: errors[0]?.code,
@@ -298,7 +299,7 @@ export class Registry {
     if (res.statusCode !== 200)
       throw await this.failure(res, `get manifest ${reference} of ${repo}`, pull(repo));
     const bytes = await readBody(res, MANIFEST_LIMIT);
-    const computed = sha256(bytes);
+    const computed = sha256Bytes(bytes);
     const header = res.headers['docker-content-digest'];
     const claimed = isValidDigest(reference) ? reference : typeof header === 'string' ? header : undefined;
     if (claimed?.startsWith('sha256:') && claimed !== computed)
@@ -315,7 +316,7 @@ export class Registry {
   /** Stores a manifest under a tag or its digest; returns its digest. */
   async putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
     checkManifestReference(reference);
-    const digest = sha256(bytes);
+    const digest = sha256Bytes(bytes);
     const res = await this.request({
       method: 'PUT',
       url: `/v2/${checkRepository(repo)}/manifests/${reference}`,
@@ -342,7 +343,7 @@ export class Registry {
     while (url) {
       const res: IncomingMessage = await this.request({ method: 'GET', url, scopes: pull(repo) });
       if (res.statusCode === 404) {
-        const errors = parseErrors(await readBody(res, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0)));
+        const errors = parseErrors(await errorBody(res));
         if (errors.some((e) => e.code === 'NAME_UNKNOWN')) return tags;
         throw new RegistryError('not-found', `repository ${this.host}/${repo} was not found`, {
           status: 404,
@@ -408,7 +409,7 @@ export class Registry {
       }
       const status = res.statusCode ?? 0;
       if (!isRetryableStatus(status)) return res;
-      const body = await readBody(res, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0));
+      const body = await errorBody(res);
       if (++attempt < tries) {
         await this.pause(
           attempt,
@@ -503,7 +504,7 @@ export class Registry {
     body?: Buffer,
   ): Promise<RegistryError> {
     const status = res.statusCode ?? 0;
-    const errors = parseErrors(body ?? (await readBody(res, ERROR_BODY_LIMIT).catch(() => Buffer.alloc(0))));
+    const errors = parseErrors(body ?? (await errorBody(res)));
     if (status === 403 || errors.some((e) => e.code === 'DENIED'))
       return denied(this.host, this.auth.credentials?.username, accessOf(scopes), status);
     const said = describeErrors(errors);
@@ -534,7 +535,6 @@ export class Registry {
 
 const pull = (repo: string) => [repositoryScope(repo, 'pull')];
 const push = (repo: string) => [repositoryScope(repo, 'push')];
-const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const isRedirect = (status: number | undefined) =>
   status !== undefined && [301, 302, 303, 307, 308].includes(status);
 

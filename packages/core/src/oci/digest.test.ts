@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
+import { tempDir } from '../../../../test/support/run.ts';
 import { DigestCache, defaultDigestCachePath, sha256Bytes, sha256File } from './digest.ts';
-
-async function scratch(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'digest-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 describe('digests', () => {
   it('hashes bytes and files as sha256:<hex>', async (t) => {
@@ -18,7 +12,7 @@ describe('digests', () => {
       sha256Bytes('abc'),
       'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'digest-');
     const data = Buffer.alloc(3 * (1 << 20) + 17, 7);
     await writeFile(join(dir, 'f'), data);
     const got = await sha256File(join(dir, 'f'));
@@ -36,7 +30,7 @@ describe('digests', () => {
 
 describe('DigestCache', () => {
   it('computes once for an unchanged file, also from a fresh instance, and again when it changes', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'digest-');
     const file = join(dir, 'model.onnx');
     const store = join(dir, 'cache', 'digests.json');
     await writeFile(file, 'weights-1');
@@ -70,7 +64,7 @@ describe('DigestCache', () => {
   });
 
   it('treats a corrupt or foreign cache file as empty and replaces it', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'digest-');
     const file = join(dir, 'f');
     const store = join(dir, 'digests.json');
     await writeFile(file, 'x');

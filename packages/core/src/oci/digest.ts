@@ -4,11 +4,13 @@
  * tag) should not pay that twice, so digests are remembered per file identity (device, inode,
  * size, mtime in ns) in one JSON file in the tool cache.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { cacheRoot } from '../platform/native.ts';
+import { writeFileAtomic } from '../report/files.ts';
+import { isValidDigest } from './reference.ts';
 
 export interface Digested {
   /** `sha256:<hex>` */
@@ -35,9 +37,7 @@ export async function sha256File(path: string): Promise<Digested> {
 
 /** Where the digest cache lives: the runner's tool cache, or the user's cache directory. */
 export function defaultDigestCachePath(env: NodeJS.ProcessEnv = process.env): string {
-  const root =
-    env.RUNNER_TOOL_CACHE || env.MODELSHIP_CACHE_DIR || env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(root, 'modelship', 'digests.json');
+  return join(cacheRoot(env), 'modelship', 'digests.json');
 }
 
 interface Entry {
@@ -91,15 +91,11 @@ export class DigestCache {
     merged.set(changed, entry);
     while (merged.size > MAX_ENTRIES) merged.delete(merged.keys().next().value!);
     this.#entries = merged;
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(merged) }));
-      await rename(tmp, this.path);
-    } catch {
-      // A cache that cannot be written (read-only home, full disk) only costs a re-hash next time.
-      await rm(tmp, { force: true });
-    }
+    // A cache that cannot be written (read-only home, full disk) only costs a re-hash next time.
+    await writeFileAtomic(
+      this.path,
+      JSON.stringify({ version: 1, entries: Object.fromEntries(merged) }),
+    ).catch(() => undefined);
   }
 }
 
@@ -126,7 +122,5 @@ async function readEntries(path: string): Promise<Map<string, Entry>> {
 
 function isDigested(v: unknown): v is Digested {
   const d = v as Partial<Digested> | undefined;
-  return (
-    typeof d?.digest === 'string' && /^sha256:[0-9a-f]{64}$/.test(d.digest) && typeof d.size === 'number'
-  );
+  return typeof d?.digest === 'string' && isValidDigest(d.digest) && typeof d.size === 'number';
 }

@@ -8,6 +8,7 @@
  */
 import { InputError } from '../errors.ts';
 import { sha256Bytes } from './digest.ts';
+import { isValidDigest } from './reference.ts';
 import { type Descriptor, MEDIA, type Platform } from './types.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
@@ -207,12 +208,7 @@ export const descriptorOf = (
 });
 
 function checkDescriptor(d: Descriptor) {
-  if (
-    !/^sha256:[0-9a-f]{64}$/.test(d.digest) ||
-    !Number.isSafeInteger(d.size) ||
-    d.size < 0 ||
-    !d.mediaType
-  ) {
+  if (!isValidDigest(d.digest) || !Number.isSafeInteger(d.size) || d.size < 0 || !d.mediaType) {
     throw new Error(`malformed descriptor ${JSON.stringify(d)}`);
   }
 }
@@ -325,7 +321,7 @@ function normalize(p: Platform): Platform {
   return variant ? { os: p.os, architecture, variant } : { os: p.os, architecture };
 }
 
-function samePlatform(a: Platform, b: Platform): boolean {
+export function samePlatform(a: Platform, b: Platform): boolean {
   const [x, y] = [normalize(a), normalize(b)];
   return x.os === y.os && x.architecture === y.architecture && x.variant === y.variant;
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { tempDir } from '../../../../test/support/run.ts';
 import { InputError } from '../errors.ts';
 import { sha256Bytes } from './digest.ts';
 import { descriptorOf, imageConfig, imageManifest } from './image.ts';
@@ -16,12 +16,6 @@ import { type Descriptor, MEDIA } from './types.ts';
 
 const run = promisify(execFile);
 const skopeo = async (...args: string[]) => (await run('skopeo', ['--insecure-policy', ...args])).stdout;
-
-async function scratch(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'layout-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** A config, a gzip layer and an uncompressed model layer: the shape of a modelship image. */
 async function build(dir: string) {
@@ -47,7 +41,7 @@ async function build(dir: string) {
 
 describe('OCI image layout', () => {
   it('is read by skopeo, which copies it to another layout', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'layout-');
     const image = await build(dir);
     const out = join(dir, 'oci');
     const written = await writeLayout(out, { tag: 'v1', manifest: image.manifest, blobs: image.blobs });
@@ -82,7 +76,7 @@ describe('OCI image layout', () => {
   });
 
   it('adds a second tag beside the first, and moves a tag that is written again', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'layout-');
     const image = await build(dir);
     const out = join(dir, 'oci');
     const first = await writeLayout(out, { tag: 'v1', manifest: image.manifest, blobs: image.blobs });
@@ -109,7 +103,7 @@ describe('OCI image layout', () => {
   });
 
   it('reads a skopeo-written layout back: descriptor, blobs, and blob sources from an offset', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'layout-');
     const image = await build(dir);
     const src = join(dir, 'src');
     await writeLayout(src, { tag: 'base', manifest: image.manifest, blobs: image.blobs });
@@ -134,7 +128,7 @@ describe('OCI image layout', () => {
   });
 
   it('keeps a blob out when its source does not give the bytes it promised', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'layout-');
     const out = join(dir, 'oci');
     const liar = {
       digest: sha256Bytes('promised'),

@@ -6,17 +6,18 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../errors.ts';
+import { writeFileAtomic } from '../report/files.ts';
 import { CHUNK, type Digested, sha256Bytes } from './digest.ts';
 import { canonicalJson } from './image.ts';
+import { isValidDigest } from './reference.ts';
 import { type BlobSource, type Descriptor, MEDIA } from './types.ts';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
-const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 interface IndexJson {
   schemaVersion: 2;
@@ -26,7 +27,7 @@ interface IndexJson {
 }
 
 export function blobPath(dir: string, digest: string): string {
-  const hex = DIGEST.exec(digest)?.[1];
+  const hex = isValidDigest(digest) ? digest.slice(7) : undefined;
   // The digest becomes a file name: anything but sha256 hex could point outside the layout.
   if (!hex) throw new InputError(`'${digest}' is not a sha256 digest`, { where: { file: dir } });
   return join(dir, 'blobs', 'sha256', hex);
@@ -36,7 +37,7 @@ export function blobPath(dir: string, digest: string): string {
 export async function initLayout(dir: string): Promise<void> {
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   const marker = join(dir, 'oci-layout');
-  if (!(await exists(marker))) await atomicWrite(dir, marker, Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+  if (!(await exists(marker))) await writeFileAtomic(marker, '{"imageLayoutVersion":"1.0.0"}');
 }
 
 /** Stores a blob; one already there with the right size is kept (the name is its content's hash). */
@@ -46,7 +47,7 @@ export async function putBlob(dir: string, blob: BlobSource | Buffer): Promise<D
   const path = blobPath(dir, expected.digest);
   if ((await sizeOf(path)) === expected.size) return { digest: expected.digest, size: expected.size };
   if (Buffer.isBuffer(blob)) {
-    await atomicWrite(dir, path, blob);
+    await writeFileAtomic(path, blob);
     return expected;
   }
   const tmp = tempName(dir);
@@ -94,7 +95,7 @@ export async function putManifest(dir: string, manifest: Buffer, o: TagOptions):
   descriptor.annotations = { ...o.annotations, [REF_NAME]: o.tag };
   const index = (await readIndex(dir)) ?? { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] };
   index.manifests = [...index.manifests.filter((m) => m.annotations?.[REF_NAME] !== o.tag), descriptor];
-  await atomicWrite(dir, join(dir, 'index.json'), canonicalJson(index));
+  await writeFileAtomic(join(dir, 'index.json'), canonicalJson(index));
   return descriptor;
 }
 
@@ -178,16 +179,6 @@ async function readIndex(dir: string): Promise<IndexJson | undefined> {
 }
 
 const tempName = (dir: string) => join(dir, 'blobs', `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-
-async function atomicWrite(dir: string, path: string, data: Buffer): Promise<void> {
-  const tmp = tempName(dir);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
 
 const sizeOf = (path: string) =>
   stat(path).then(

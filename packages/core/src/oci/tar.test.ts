@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  chmod,
-  mkdir,
-  mkdtemp,
-  readFile,
-  rm,
-  stat,
-  symlink,
-  truncate,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { describe, it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { tempDir } from '../../../../test/support/run.ts';
 import { sha256Bytes, sha256File } from './digest.ts';
 import { dirLayer, fileLayer, layerDigest, smallLayer } from './tar.ts';
 
 const run = promisify(execFile);
-
-async function scratch(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tar-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** GNU tar's verbose listing with numeric owners and full times: what a reader sees per entry. */
 async function list(archive: string): Promise<string[]> {
@@ -81,7 +64,7 @@ describe('smallLayer', () => {
   });
 
   it('extracts with GNU tar to the same files, modes, owners and parents', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'tar-');
     const layer = await smallLayer(entries(), { mtime: 1_700_000_000 });
     await writeFile(join(dir, 'l.tar'), layer.tar);
     const lines = await list(join(dir, 'l.tar'));
@@ -143,7 +126,7 @@ describe('dirLayer', () => {
   }
 
   it('is the same for the same tree whatever the mtimes and umask on disk', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'tar-');
     await tree(join(dir, 'a'), 0o644, new Date(1e12));
     await tree(join(dir, 'b'), 0o600, new Date(1.5e12));
     const include = (rel: string) => rel !== 'lib/win32';
@@ -177,7 +160,7 @@ describe('fileLayer', () => {
   const SIZE = 3 * (1 << 20) + 123;
 
   async function model(t: TestContext) {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'tar-');
     const file = join(dir, 'model.onnx');
     await writeFile(file, randomBytes(SIZE));
     return { dir, file };
@@ -239,7 +222,7 @@ describe('fileLayer', () => {
   });
 
   it('writes sizes past ustar’s 8 GiB limit as a pax record GNU tar reads', async (t) => {
-    const dir = await scratch(t);
+    const dir = await tempDir(t, 'tar-');
     const file = join(dir, 'huge.onnx');
     const big = 8 * 2 ** 30 + 1;
     await writeFile(file, '');

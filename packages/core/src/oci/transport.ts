@@ -127,6 +127,10 @@ export async function readBody(res: IncomingMessage, limit: number): Promise<Buf
 }
 
 /** Lets the socket go back to the pool without reading what we do not need. */
+/** What a registry said when it refused: its error body, bounded, or nothing if it cannot be read. */
+export const errorBody = (res: IncomingMessage): Promise<Buffer> =>
+  readBody(res, 64 * 1024).catch(() => Buffer.alloc(0));
+
 export function discard(res: IncomingMessage): void {
   res.resume();
 }

@@ -34,14 +34,13 @@ export interface OpenOptions {
 
 /** Picks the device and loads the matching onnxruntime-node build. */
 export async function openRuntime(device: Device, log: Logger): Promise<Runtime> {
+  const load = async (plan: DevicePlan, reason: string): Promise<Runtime> => ({
+    ort: await loadNative<Ort>(plan.native, log),
+    plan,
+    reason,
+  });
+  if (device === 'cpu' || device === 'webgpu') return load(PLANS[device], 'requested');
   const gpu = probeGpu();
-  if (device === 'cpu' || device === 'webgpu') {
-    return {
-      ort: await loadNative<Ort>(PLANS[device].native, log),
-      plan: PLANS[device],
-      reason: 'requested',
-    };
-  }
   if (device !== 'auto') {
     if (!gpu.present) {
       throw new InputError(`device '${device}' was requested but ${gpu.detail}`, {
@@ -49,20 +48,20 @@ export async function openRuntime(device: Device, log: Logger): Promise<Runtime>
         fix: "Run on a GPU runner (see the README's GPU section), or set device to 'auto' to fall back to CPU.",
       });
     }
-    return { ort: await loadNative<Ort>(PLANS[device].native, log), plan: PLANS[device], reason: gpu.detail };
+    return load(PLANS[device], gpu.detail);
   }
-  if (gpu.present) {
-    try {
-      return { ort: await loadNative<Ort>(PLANS.cuda.native, log), plan: PLANS.cuda, reason: gpu.detail };
-    } catch (e) {
-      log.notice(
-        `device auto: running on CPU, because the CUDA build could not be loaded: ${(e as Error).message}`,
-      );
-    }
-  } else {
+  if (!gpu.present) {
     log.notice(`device auto: running on CPU, because ${gpu.detail}`);
+    return load(PLANS.cpu, gpu.detail);
   }
-  return { ort: await loadNative<Ort>(PLANS.cpu.native, log), plan: PLANS.cpu, reason: gpu.detail };
+  try {
+    return await load(PLANS.cuda, gpu.detail);
+  } catch (e) {
+    log.notice(
+      `device auto: running on CPU, because the CUDA build could not be loaded: ${(e as Error).message}`,
+    );
+    return load(PLANS.cpu, gpu.detail);
+  }
 }
 
 export async function openModel(runtime: Runtime, file: string, options: OpenOptions): Promise<OpenedModel> {

@@ -9,7 +9,7 @@ import { type PullRequest, upsertGitHubComment } from '../report/comments/github
 import { renderMarkdown } from '../report/markdown.ts';
 import type { StepSpec } from '../steps/spec.ts';
 import type { CommentOutcome, Platform, StepResult } from './port.ts';
-import { addSecret, isSecret, redact } from './redact.ts';
+import { addSecret, redact } from './redact.ts';
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -41,6 +41,8 @@ function appendKeyValues(file: string, values: Record<string, string>) {
 export class GitHubPlatform implements Platform {
   readonly name = 'github';
   private readonly env: NodeJS.ProcessEnv;
+  /** Secrets already sent to the runner with add-mask. */
+  private readonly announced = new Set<string>();
   constructor(env: NodeJS.ProcessEnv = process.env) {
     this.env = env;
   }
@@ -79,7 +81,8 @@ export class GitHubPlatform implements Platform {
     command('error', message, locationProps(where));
   }
   mask(secret: string) {
-    if (isSecret(secret)) return; // the runner needs to hear it once
+    if (this.announced.has(secret)) return; // the runner needs to hear it once
+    this.announced.add(secret);
     addSecret(secret);
     for (const line of secret.split(/\r?\n/))
       if (line.trim()) process.stdout.write(`::add-mask::${line.trim()}\n`);

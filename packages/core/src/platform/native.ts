@@ -42,18 +42,15 @@ export const PINNED = {
 
 export type NativeKey = keyof typeof PINNED;
 
-const isMissing = (e: unknown, name: string) =>
-  e instanceof Error &&
-  (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
-  e.message.includes(`'${name}'`);
+/** Where modelship keeps what outlives a run on this runner: the tool cache in CI, ~/.cache elsewhere. */
+export const cacheRoot = (env: NodeJS.ProcessEnv = process.env) =>
+  env.RUNNER_TOOL_CACHE || env.MODELSHIP_CACHE_DIR || env.XDG_CACHE_HOME || join(homedir(), '.cache');
 
 export function toolCacheDir(key: NativeKey, env: NodeJS.ProcessEnv = process.env): string {
   const { name, version } = PINNED[key] as NativePackage;
   const flavour = (PINNED[key] as NativePackage).flavour?.install;
-  const root =
-    env.RUNNER_TOOL_CACHE || env.MODELSHIP_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'));
   return join(
-    root,
+    cacheRoot(env),
     'modelship-native',
     name.replace('/', '+'),
     flavour ? `${version}-${flavour}` : version,
@@ -66,49 +63,41 @@ export async function loadNative<T>(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
-  const { name, flavour } = PINNED[key] as NativePackage;
-  if (env.MODELSHIP_NATIVE_INSTALL !== 'always' && (!flavour || hasProof(name, flavour.proof))) {
-    try {
-      return (await import(name)) as T;
-    } catch (e) {
-      if (!isMissing(e, name)) throw e;
-    }
-  }
-  const dir = await ensureInstalled(key, log, env);
-  const entry = createRequire(join(dir, 'package.json')).resolve(name);
-  return (await import(pathToFileURL(entry).href)) as T;
-}
-
-/** Whether the workspace's copy of a package carries the flavour's files. */
-function hasProof(name: string, proof: string): boolean {
-  let entry: string;
-  try {
-    entry = import.meta.resolve(name);
-  } catch {
-    return false;
-  }
-  return existsSync(join(packageRoot(fileURLToPath(entry)), proof));
+  return (await import(pathToFileURL(await locate(key, log, env)).href)) as T;
 }
 
 /**
- * The directory of a native package's copy this process would load (the workspace's, or the tool
- * cache's after installing it): build-image copies onnxruntime-node from there into images.
+ * The directory of the copy of a native package this process loads: build-image copies
+ * onnxruntime-node from there into images.
  */
 export async function nativePackageDir(
   key: NativeKey,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
+  return packageRoot(await locate(key, log, env));
+}
+
+/**
+ * The entry file of the copy to load: the workspace's when it resolves (and has the flavour's
+ * files), otherwise the tool cache's, installed there once.
+ */
+async function locate(key: NativeKey, log: Logger, env: NodeJS.ProcessEnv): Promise<string> {
   const { name, flavour } = PINNED[key] as NativePackage;
-  if (env.MODELSHIP_NATIVE_INSTALL !== 'always' && (!flavour || hasProof(name, flavour.proof))) {
-    try {
-      return packageRoot(fileURLToPath(import.meta.resolve(name)));
-    } catch {
-      // not in the workspace: the tool cache has it
-    }
+  if (env.MODELSHIP_NATIVE_INSTALL !== 'always') {
+    const entry = workspaceEntry(name);
+    if (entry && (!flavour || existsSync(join(packageRoot(entry), flavour.proof)))) return entry;
   }
   const dir = await ensureInstalled(key, log, env);
-  return join(dir, 'node_modules', name);
+  return createRequire(join(dir, 'package.json')).resolve(name);
+}
+
+function workspaceEntry(name: string): string | undefined {
+  try {
+    return fileURLToPath(import.meta.resolve(name));
+  } catch {
+    return undefined;
+  }
 }
 
 function packageRoot(file: string): string {

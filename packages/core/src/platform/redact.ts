@@ -11,8 +11,6 @@ export function addSecret(value: string): void {
     if (line.trim().length >= 4 && line !== value) secrets.add(line.trim());
 }
 
-export const isSecret = (value: string) => secrets.has(value);
-
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('***');

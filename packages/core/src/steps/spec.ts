@@ -13,7 +13,13 @@ type Build<T> = (z: Z) => Zod.ZodType<T>;
 
 export type FieldKind = 'string' | 'path' | 'boolean' | 'number' | 'choice' | 'list';
 
-export interface Field<T = unknown> {
+/**
+ * `Present` is true when parseInputs always yields a value (the input is required, has a default,
+ * or is a list), so a step reads it without restating the default or asserting it is there.
+ */
+export interface Field<T = unknown, Present extends boolean = boolean> {
+  /** Type-only: never set. */
+  readonly present?: Present;
   kind: FieldKind;
   description: string;
   /** Default as the user would type it; absent means optional-without-default or required. */
@@ -40,7 +46,14 @@ interface FieldOptions {
   githubDefault?: string;
 }
 
-function field<T>(kind: FieldKind, schema: Build<T>, o: FieldOptions, choices?: readonly string[]): Field<T> {
+type PresentOf<O extends FieldOptions> = O extends { default: string } | { required: true } ? true : false;
+
+function field<T, P extends boolean>(
+  kind: FieldKind,
+  schema: Build<T>,
+  o: FieldOptions,
+  choices?: readonly string[],
+): Field<T, P> {
   return {
     kind,
     description: o.description,
@@ -58,10 +71,10 @@ function field<T>(kind: FieldKind, schema: Build<T>, o: FieldOptions, choices?: 
 const text = (z: Z) => z.string().trim();
 
 export const input = {
-  string: (o: FieldOptions) => field('string', text, o),
-  path: (o: FieldOptions) => field('path', text, o),
-  number: (o: FieldOptions & { min?: number; max?: number; integer?: boolean }) =>
-    field<number>(
+  string: <const O extends FieldOptions>(o: O) => field<string, PresentOf<O>>('string', text, o),
+  path: <const O extends FieldOptions>(o: O) => field<string, PresentOf<O>>('path', text, o),
+  number: <const O extends FieldOptions & { min?: number; max?: number; integer?: boolean }>(o: O) =>
+    field<number, PresentOf<O>>(
       'number',
       (z) => {
         let n = z.number();
@@ -81,8 +94,8 @@ export const input = {
         expects: `a ${o.integer ? 'whole ' : ''}number${o.min !== undefined ? ` >= ${o.min}` : ''}${o.max !== undefined ? ` <= ${o.max}` : ''}`,
       },
     ),
-  boolean: (o: FieldOptions) =>
-    field<boolean>(
+  boolean: <const O extends FieldOptions>(o: O) =>
+    field<boolean, PresentOf<O>>(
       'boolean',
       (z) =>
         text(z)
@@ -91,11 +104,12 @@ export const input = {
           .transform((v) => v === 'true'),
       { ...o, expects: 'true or false' },
     ),
-  choice: <const C extends readonly [string, ...string[]]>(choices: C, o: FieldOptions) =>
-    field<C[number]>('choice', (z) => text(z).pipe(z.enum(choices)), o, choices),
+  choice: <const C extends readonly [string, ...string[]], const O extends FieldOptions>(choices: C, o: O) =>
+    field<C[number], PresentOf<O>>('choice', (z) => text(z).pipe(z.enum(choices)), o, choices),
   /** Newline- or comma-separated values, as multi-line YAML strings give them. */
+  /** Always present: an absent list is an empty one. */
   list: (o: FieldOptions) =>
-    field<string[]>(
+    field<string[], true>(
       'list',
       (z) =>
         z.string().transform((v) =>
@@ -114,9 +128,9 @@ export interface OutputField {
 }
 
 type FieldsOf = Record<string, Field>;
-/** Every input may be absent in the type; parseInputs guarantees the required ones are there. */
+/** What parseInputs yields: required inputs, inputs with a default, and lists are always there. */
 export type InputsOf<F extends FieldsOf> = {
-  [K in keyof F]: F[K] extends Field<infer T> ? T | undefined : never;
+  [K in keyof F]: F[K] extends Field<infer T, infer P> ? (P extends true ? T : T | undefined) : never;
 };
 
 export interface StepSpec<F extends FieldsOf = FieldsOf, O extends string = string> {

@@ -4,10 +4,10 @@
  * promotion. Each promotion is recorded, with the stage's previous holder, in a small history
  * artifact tagged `modelship-history.<stage>`, so a rollback knows where to go without a database.
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.ts';
 import type { Registry } from '../oci/client.ts';
+import { sha256Bytes } from '../oci/digest.ts';
 import { isValidTag } from '../oci/reference.ts';
 import { manifestOrUndefined } from '../oci/store.ts';
 import { MEDIA } from '../oci/types.ts';
@@ -33,8 +33,7 @@ export interface Promotion {
   by: string | null;
 }
 
-const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const source = (b: Buffer) => ({ digest: digestOf(b), size: b.length, open: () => Readable.from([b]) });
+const source = (b: Buffer) => ({ digest: sha256Bytes(b), size: b.length, open: () => Readable.from([b]) });
 
 interface ManifestJson {
   artifactType?: string;

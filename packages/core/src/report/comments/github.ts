@@ -51,8 +51,7 @@ function commentApi(pr: PullRequest, token: string, options: HttpOptions): Comme
     'X-GitHub-Api-Version': '2022-11-28',
     'User-Agent': `modelship/${VERSION}`,
   };
-  const send = async (c: Omit<ApiCall, 'headers' | 'token'>) =>
-    (await call({ ...c, headers, token }, options)).data;
+  const send = async (c: Omit<ApiCall, 'headers'>) => (await call({ ...c, headers }, options)).data;
   return {
     async *pages() {
       const seen = new Set<string>();
@@ -60,7 +59,7 @@ function commentApi(pr: PullRequest, token: string, options: HttpOptions): Comme
       // A server that keeps pointing at a page already read would otherwise loop forever.
       while (url && !seen.has(url)) {
         seen.add(url);
-        const reply = await call({ method: 'GET', url, headers, token }, options);
+        const reply = await call({ method: 'GET', url, headers }, options);
         if (!Array.isArray(reply.data)) throw new Error(`GitHub listed comments as ${typeof reply.data}`);
         yield reply.data.map(comment);
         url = nextLink(reply.headers, api);

@@ -53,15 +53,14 @@ function noteApi(mr: MergeRequest, token: string, options: HttpOptions): Comment
     Accept: 'application/json',
     'User-Agent': `modelship/${VERSION}`,
   };
-  const send = async (c: Omit<ApiCall, 'headers' | 'token'>) =>
-    note(mr, (await call({ ...c, headers, token }, options)).data);
+  const send = async (c: Omit<ApiCall, 'headers'>) => note(mr, (await call({ ...c, headers }, options)).data);
   return {
     async *pages() {
       const seen = new Set<string>();
       let url: string | undefined = `${notes}?per_page=100&sort=asc`;
       while (url && !seen.has(url)) {
         seen.add(url);
-        const reply = await call({ method: 'GET', url, headers, token }, options);
+        const reply = await call({ method: 'GET', url, headers }, options);
         if (!Array.isArray(reply.data)) throw new Error(`GitLab listed notes as ${typeof reply.data}`);
         // System notes ("added 1 commit") are GitLab's, never ours.
         yield reply.data.filter((n) => !(n as { system?: unknown })?.system).map((n) => note(mr, n));

@@ -5,6 +5,7 @@
  * failures that carry the status and the forge's own words but never the token.
  */
 import { ConfigurationError } from '../../errors.ts';
+import { addSecret, redact } from '../../platform/redact.ts';
 
 export interface HttpOptions {
   /** Milliseconds each request may take, body included. */
@@ -25,8 +26,6 @@ export interface ApiCall {
   headers: Record<string, string>;
   /** Sent as JSON. */
   body?: unknown;
-  /** The secret inside `headers`, scrubbed from every message this module makes. */
-  token: string;
 }
 
 export interface ApiReply {
@@ -52,8 +51,8 @@ export class ApiFailure extends Error {
 
   constructor(call: ApiCall, status: number, detail: string, transient: boolean, retryAfterMs?: number) {
     const path = new URL(call.url).pathname;
-    // Scrub before cutting, so no part of a token survives at the cut.
-    const scrubbed = scrub(detail, call.token);
+    // Redact before cutting, so no part of a token survives at the cut.
+    const scrubbed = redact(detail);
     const clean = scrubbed.length > 300 ? `${scrubbed.slice(0, 300)}…` : scrubbed;
     super(`${call.method} ${path}: ${status === 0 ? '' : `${status} `}${clean}`);
     this.method = call.method;
@@ -164,10 +163,6 @@ function wireError(e: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-export function scrub(text: string, token: string): string {
-  return token ? text.split(token).join('***') : text;
-}
-
 /**
  * A token pasted with its newline, or with spaces, makes fetch throw an error that quotes the
  * header, token and all; trim it, and refuse what is still not a header value, without showing it.
@@ -181,6 +176,8 @@ export function cleanToken(token: string, credential: string): string {
         fix: 'Store the token alone, without quotes or line breaks.',
       },
     );
+  // Registered with the shared redaction, so no log line or error of any module can show it.
+  addSecret(t);
   return t;
 }
 

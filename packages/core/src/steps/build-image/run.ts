@@ -34,14 +34,20 @@ const DEFAULT_BASE = {
 };
 
 export async function run(inputs: BuildImageInputs, platform: Platform): Promise<StepOutcome> {
-  const ref = parseReference(inputs.name!, 'name');
+  const ref = parseReference(inputs.name, 'name');
   if (ref.tag || ref.digest) {
     throw new InputError(`name '${inputs.name}' carries a ${ref.digest ? 'digest' : 'tag'}`, {
       where: { path: 'name' },
       fix: `Give the repository alone (${ref.registry}/${ref.repository}) and the tags in 'tags'.`,
     });
   }
-  const tags = inputs.tags?.length ? inputs.tags : ['latest'];
+  const tags = inputs.tags;
+  if (tags.length === 0) {
+    throw new InputError('tags names no tag', {
+      where: { path: 'tags' },
+      fix: 'Give at least one tag, e.g. latest.',
+    });
+  }
   tags.forEach((t, i) => {
     if (!isValidTag(t)) {
       throw new InputError(`tag '${t}' is not a valid tag`, {
@@ -50,7 +56,7 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
       });
     }
   });
-  const model = inputs.model!;
+  const model = inputs.model;
   if (!(await stat(model).catch(() => undefined))?.isFile()) {
     throw new InputError(`model '${model}' does not exist`, {
       where: { path: 'model' },
@@ -69,13 +75,13 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
       fix: 'Leave attest off here; on GitLab, sign the digest with cosign in a later job.',
     });
   }
-  const target = parsePlatform(inputs.platform ?? 'linux/amd64');
-  const runtime = inputs.runtime ?? 'serve';
+  const target = parsePlatform(inputs.platform);
+  const runtime = inputs.runtime;
   const credentials =
     inputs['registry-username'] && inputs['registry-password']
       ? { username: inputs['registry-username'], password: inputs['registry-password'] }
       : undefined;
-  const insecure = inputs['insecure-registry'] ?? false;
+  const insecure = inputs['insecure-registry'];
   const name = ref.repository.split('/').pop()!;
   const epoch = buildEpoch();
 
@@ -102,7 +108,7 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
     dataDigest: inputs['data-digest'],
     evaluationReport: inputs['evaluation-report'],
     runUrl: platform.runUrl(),
-    extra: inputs.annotations ?? [],
+    extra: inputs.annotations,
     env: process.env,
   });
 
@@ -167,7 +173,7 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
         }),
         repo: ref.repository,
       }
-    : { kind: 'layout', dir: inputs.output ?? 'modelship-reports/image' };
+    : { kind: 'layout', dir: inputs.output };
   const pushed = await platform.group(
     inputs.push
       ? `Pushing ${ref.registry}/${ref.repository}`
@@ -185,7 +191,7 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
     digest,
     tags,
     runtime,
-    platform: inputs.platform ?? 'linux/amd64',
+    platform: inputs.platform,
     base: base ? { name: base.name, digest: base.digest } : null,
     model: { file: model, digest: parts.modelDigest },
     layers: JSON.parse(manifest.toString('utf8')).layers,
@@ -194,12 +200,13 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
     uploaded_bytes: pushed.uploaded,
     pushed: !!inputs.push,
   };
-  await writeJson('modelship-reports/build-image.json', report);
+  await writeJson(inputs.report, report);
   return {
     passed: true,
     outputs: {
       image,
       digest,
+      report: inputs.report,
       'model-digest': parts.modelDigest,
       tags: tags.join(','),
       'uploaded-bytes': pushed.uploaded,

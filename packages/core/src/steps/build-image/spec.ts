@@ -77,6 +77,10 @@ export const buildImageSpec = defineStep({
         "validate-data's `data-digest` output: the data the model was evaluated on, recorded on the image.",
       example: 'sha256:3f1c…',
     }),
+    report: input.path({
+      description: 'Where to write the JSON report (the image, its layers, annotations and what was sent).',
+      default: 'modelship-reports/build-image.json',
+    }),
     attest: input.boolean({
       description:
         'GitHub only: create a build-provenance attestation for the pushed digest (needs `id-token: write` and `attestations: write`).',
@@ -95,6 +99,7 @@ export const buildImageSpec = defineStep({
       example: 'ghcr.io/acme/fraud-model@sha256:9f2…',
     },
     digest: { description: 'The manifest digest.', example: 'sha256:9f2…' },
+    report: { description: 'Path of the JSON report.', example: 'modelship-reports/build-image.json' },
     'model-digest': { description: 'sha256 of the model file.', example: 'sha256:41c…' },
     tags: { description: 'The tags given, comma-separated.', example: '1.4.0,candidate' },
     'uploaded-bytes': {

@@ -56,7 +56,7 @@ export async function planEvaluation(
   models: { role: 'model' | 'baseline'; opened: OpenedModel }[],
 ): Promise<Plan> {
   const columns = await describeColumns(engine, source);
-  const label = inputs['label-column']!;
+  const label = inputs['label-column'];
   const names = [...columns.keys()];
   if (!columns.has(label)) {
     const guess = closest(label, names);
@@ -65,7 +65,7 @@ export async function planEvaluation(
       fix: `${guess ? `Did you mean '${guess}'? ` : ''}Columns: ${names.join(', ')}.`,
     });
   }
-  const slices = inputs.slices ?? [];
+  const slices = inputs.slices;
   for (const s of slices) {
     if (!columns.has(s)) {
       throw new DataError(`slice column '${s}' is not in '${displayName(source)}'`, {
@@ -75,12 +75,12 @@ export async function planEvaluation(
     }
   }
   const numeric = names.filter((c) => c !== label && !slices.includes(c) && NUMERIC.test(columns.get(c)!));
-  const requested = inputs.task ?? 'auto';
+  const requested = inputs.task;
   const hint =
     requested === 'auto' ? 'unknown' : requested === 'regression' ? 'regression' : 'classification';
   const planned = models.map(({ role, opened }): ModelPlan => {
     const signature = signatureOf(opened.session);
-    const feeds = planFeeds(signature, numeric, columns, inputs['feature-columns'] ?? [], opened.file);
+    const feeds = planFeeds(signature, numeric, columns, inputs['feature-columns'], opened.file);
     const outputs = planOutputs(
       signature,
       hint,

@@ -106,7 +106,7 @@ export function buildReport(p: ReportParts): Report {
     comparison: p.comparison ?? null,
     gates: p.gates,
     performance: {
-      batch_size: p.inputs['batch-size'] ?? 1024,
+      batch_size: p.inputs['batch-size'],
       model: p.speeds[0]!,
       baseline: p.speeds[1] ?? null,
     },

@@ -25,13 +25,13 @@ import type { EvaluateModelInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
 
 export async function run(inputs: EvaluateModelInputs, platform: Platform): Promise<StepOutcome> {
-  const source = await resolveSource(inputs.data!, 'data');
-  const runtime = await openRuntime(inputs.device ?? 'auto', platform);
+  const source = await resolveSource(inputs.data, 'data');
+  const runtime = await openRuntime(inputs.device, platform);
   const threads = inputs.threads ? { threads: inputs.threads } : {};
   const opened = [
     {
       role: 'model' as const,
-      opened: await openModel(runtime, inputs.model!, { input: 'model', ...threads }),
+      opened: await openModel(runtime, inputs.model, { input: 'model', ...threads }),
     },
   ];
   if (inputs.baseline) {
@@ -44,12 +44,12 @@ export async function run(inputs: EvaluateModelInputs, platform: Platform): Prom
   const engine = await Engine.open(platform, { keepOrder: true });
   try {
     const plan = await planEvaluation(engine, source, inputs, opened);
-    const classLabels = inputs['class-labels'] ?? [];
+    const classLabels = inputs['class-labels'];
     checkLabelKinds(plan.labelIsText, plan.models, classLabels, plan.label);
-    const gates = parseGates(inputs.gates ?? [], gateNames(plan));
-    const perturbations = parsePerturbations(inputs.robustness ?? [], plan.models[0]!.feeds.features);
+    const gates = parseGates(inputs.gates, gateNames(plan));
+    const perturbations = parsePerturbations(inputs.robustness, plan.models[0]!.feeds.features);
     const stats = perturbations.length ? await moments(engine, source, plan.features) : undefined;
-    const seed = inputs.seed ?? 42;
+    const seed = inputs.seed;
 
     const scored = await platform.group(`Scoring ${displayName(source)}`, () =>
       scoreAll(
@@ -58,7 +58,7 @@ export async function run(inputs: EvaluateModelInputs, platform: Platform): Prom
         runtime.ort,
         plan,
         {
-          batchSize: inputs['batch-size'] ?? 1024,
+          batchSize: inputs['batch-size'],
           perturbations,
           ...(stats && { stats }),
           seed,
@@ -67,15 +67,15 @@ export async function run(inputs: EvaluateModelInputs, platform: Platform): Prom
         platform,
       ),
     );
-    reportSkipped(scored, inputs['on-missing'] ?? 'skip', displayName(source), platform);
+    reportSkipped(scored, inputs['on-missing'], displayName(source), platform);
     platform.info(
       `scored ${scored.rows.toLocaleString('en-US')} rows with ${plan.models.length} model(s) in ${scored.seconds.toFixed(2)} s`,
     );
 
     const analysis = await analyse(scored, plan, {
       classLabels,
-      task: inputs.task ?? 'auto',
-      resamples: inputs['bootstrap-samples'] ?? 1000,
+      task: inputs.task,
+      resamples: inputs['bootstrap-samples'],
       seed,
       log: platform,
     });
@@ -100,7 +100,7 @@ export async function run(inputs: EvaluateModelInputs, platform: Platform): Prom
       gates: results,
       passed,
     });
-    const reportPath = inputs.report ?? 'modelship-reports/evaluate-model.json';
+    const reportPath = inputs.report;
     await writeJson(reportPath, report);
     if (inputs.predictions) await writePredictions(inputs.predictions, outcomes, names, plan.label);
     const summary = buildSummary(report);

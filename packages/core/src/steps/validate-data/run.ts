@@ -38,8 +38,8 @@ import type { ValidateDataInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
 
 export async function run(inputs: ValidateDataInputs, platform: Platform): Promise<StepOutcome> {
-  const contract = await loadContract(inputs.contract!);
-  const source = await resolveSource(inputs.data!, 'data');
+  const contract = await loadContract(inputs.contract);
+  const source = await resolveSource(inputs.data, 'data');
   const refSource = inputs.reference ? await resolveSource(inputs.reference, 'reference') : undefined;
   const digest = digestSource(source);
   const declared = new Map(contract.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]]));
@@ -62,7 +62,7 @@ export async function run(inputs: ValidateDataInputs, platform: Platform): Promi
       profileAndDrift(engine, contract, data, reference, platform),
     );
     const allChecks = [...checks, ...drift.map(driftCheck)];
-    const failOn = inputs['fail-on'] ?? 'error';
+    const failOn = inputs['fail-on'];
     const failing = allChecks.filter(
       (c) => c.status === 'fail' || (c.status === 'warn' && failOn === 'warning'),
     );
@@ -87,7 +87,7 @@ export async function run(inputs: ValidateDataInputs, platform: Platform): Promi
       drift,
       profile,
     };
-    const reportPath = await writeJson(inputs.report ?? 'modelship-reports/validate-data.json', report);
+    const reportPath = await writeJson(inputs.report, report);
     const notOk = allChecks.filter((c) => c.status !== 'pass');
     return {
       passed,

@@ -1,2 +1,0 @@
-import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-var secrets=new Set;function addSecret(value){value.length>=4&&secrets.add(value);for(let line of value.split(/\r?\n/))line.trim().length>=4&&line!==value&&secrets.add(line.trim())}var isSecret=value=>secrets.has(value);function redact(text){let out=text;for(let s of secrets)out=out.split(s).join("***");return out}export{addSecret,isSecret,redact};

@@ -1,2 +1,0 @@
-import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-import{flagsToEnv,serve,serveHelp}from"./chunk-IZOJQ3TR.mjs";import"./chunk-DUMSBHTX.mjs";import"./chunk-XB2BSVYG.mjs";import"./chunk-K6VXXMTJ.mjs";import"./chunk-UCOQHE2R.mjs";import"./chunk-HOFPWURQ.mjs";import"./chunk-5R67JMR4.mjs";import"./chunk-DNV3EKK7.mjs";import"./chunk-AL4Y7R3F.mjs";export{flagsToEnv,serve,serveHelp};
