@@ -4,7 +4,10 @@
  * behind. Ports come from the OS (bind 0), and the fixtures retry when one is taken meanwhile.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Daemon {
   child: ChildProcess;
@@ -76,3 +79,46 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+type Hooks = { after: (fn: () => unknown) => void };
+
+/** A fixture's temp folder and its process: stopped and removed once, by the test's `after` or earlier. */
+export async function fixture(t: Hooks, prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  let daemon: Daemon | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (daemon) await terminate(daemon);
+    await rm(dir, { recursive: true, force: true });
+  };
+  t.after(stop);
+  const own = (d: Daemon) => {
+    daemon = d;
+  };
+  return { dir, stop, own };
+}
+
+/**
+ * Starts a daemon on a port the OS just called free, and tries another when something took it in
+ * between ("address already in use"); any other failure is thrown with the daemon's output.
+ */
+export async function onFreePort<D extends Daemon>(
+  name: string,
+  start: (port: number) => D | Promise<D>,
+  ready: (d: D) => Promise<boolean>,
+  options: { timeoutMs: number; intervalMs?: number; own: (d: D) => void },
+): Promise<D> {
+  for (let attempt = 1; ; attempt++) {
+    const d = await start(await freePort());
+    options.own(d);
+    const outcome = await waitReady(d, () => ready(d), options.timeoutMs, options.intervalMs);
+    if (outcome === 'ready') return d;
+    await terminate(d);
+    if (!/address already in use/i.test(d.logs()) || attempt === PORT_ATTEMPTS)
+      throw new Error(`${name} did not become ready (${outcome}):\n${d.logs()}`);
+  }
+}
+
+const PORT_ATTEMPTS = 5;

@@ -23,11 +23,10 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type Daemon, freePort, launch, running, terminate, waitReady } from './daemon.ts';
+import { type Daemon, fixture, launch, onFreePort, running } from './daemon.ts';
 
 export const PROMETHEUS = process.env.MODELSHIP_TEST_PROMETHEUS ?? 'prometheus';
 
@@ -97,38 +96,21 @@ export interface PrometheusServer {
 type Hooks = Pick<TestContext, 'after'> | { after: (fn: () => unknown) => void };
 
 const POLL_MS = 200;
-const PORT_ATTEMPTS = 5;
 
 export async function startPrometheus(t: Hooks, options: PrometheusOptions): Promise<PrometheusServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'modelship-prometheus-'));
+  const { dir, stop, own } = await fixture(t, 'modelship-prometheus-');
   const configFile = join(dir, 'prometheus.yml');
   const dataDir = join(dir, 'data');
-  let current: Started | undefined;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (current) await terminate(current);
-    await rm(dir, { recursive: true, force: true });
-  };
-  t.after(stop);
 
   await mkdir(dataDir);
   // YAML is a superset of JSON, so the config is written as JSON and needs no YAML library.
   await writeFile(configFile, JSON.stringify(scrapeConfig(options), null, 2));
 
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    current = start(configFile, dataDir, port);
-    const p = current;
-    const outcome = await waitReady(p, () => ready(p), options.readyTimeoutMs ?? 30_000, 100);
-    if (outcome === 'ready') break;
-    await terminate(current);
-    const collided = /address already in use/i.test(current.logs());
-    if (!collided || attempt === PORT_ATTEMPTS)
-      throw new Error(`prometheus did not become ready (${outcome}):\n${current.logs()}`);
-  }
-  const started = current;
+  const started = await onFreePort('prometheus', (port) => start(configFile, dataDir, port), ready, {
+    timeoutMs: options.readyTimeoutMs ?? 30_000,
+    intervalMs: 100,
+    own,
+  });
   const api = new PrometheusApi(started);
   return {
     url: started.url,

@@ -16,10 +16,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Daemon, freePort, launch, terminate, waitReady } from './daemon.ts';
+import { type Daemon, fixture, launch, onFreePort } from './daemon.ts';
 import { type AccessPolicy, startTokenServer, type TokenServer } from './token-server.ts';
 
 export { freePort } from './daemon.ts';
@@ -65,22 +64,12 @@ type Hooks = { after: (fn: () => unknown) => void };
 const DEFAULT_USERS = { alice: 'alice-secret-pw', bob: 'bob-secret-pw' };
 const SERVICE = 'modelship-test-registry';
 const ISSUER = 'modelship-test-token-server';
-const PORT_ATTEMPTS = 5;
 const READY_TIMEOUT_MS = 30_000;
 
 export async function startRegistry(t: Hooks, options: RegistryOptions = {}): Promise<RegistryServer> {
   const auth = options.auth ?? 'none';
   const users = auth === 'none' ? {} : (options.users ?? DEFAULT_USERS);
-  const dir = await mkdtemp(join(tmpdir(), 'modelship-registry-'));
-  let current: Started | undefined;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (current) await terminate(current);
-    await rm(dir, { recursive: true, force: true });
-  };
-  t.after(stop);
+  const { dir, stop, own } = await fixture(t, 'modelship-registry-');
 
   await mkdir(join(dir, 'data'));
   let authConfig = '';
@@ -106,19 +95,16 @@ export async function startRegistry(t: Hooks, options: RegistryOptions = {}): Pr
     ].join('\n');
   }
 
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const configFile = join(dir, 'config.yml');
-    await writeFile(configFile, config(dir, port, authConfig));
-    current = start(configFile, port);
-    const p = current;
-    const outcome = await waitReady(p, () => answers(p), READY_TIMEOUT_MS);
-    if (outcome === 'ready') break;
-    await terminate(current);
-    if (!/address already in use/i.test(current.logs()) || attempt === PORT_ATTEMPTS)
-      throw new Error(`docker-registry did not become ready (${outcome}):\n${current.logs()}`);
-  }
-  const started = current;
+  const configFile = join(dir, 'config.yml');
+  const started = await onFreePort(
+    'docker-registry',
+    async (port) => {
+      await writeFile(configFile, config(dir, port, authConfig));
+      return start(configFile, port);
+    },
+    answers,
+    { timeoutMs: READY_TIMEOUT_MS, own },
+  );
   const credentials: Record<string, Credentials> = {};
   for (const [username, password] of Object.entries(users)) credentials[username] = { username, password };
   return {
