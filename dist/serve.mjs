@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-import{serve}from"./chunks/chunk-WYMOHBTT.mjs";import"./chunks/chunk-FE7BN62X.mjs";import"./chunks/chunk-QNMMTNVM.mjs";import"./chunks/chunk-NKYYUEYD.mjs";import"./chunks/chunk-K6VXXMTJ.mjs";import"./chunks/chunk-UCOQHE2R.mjs";import"./chunks/chunk-HOFPWURQ.mjs";import"./chunks/chunk-XQVQOVKT.mjs";import"./chunks/chunk-DNV3EKK7.mjs";import"./chunks/chunk-AL4Y7R3F.mjs";process.exitCode=await serve(process.argv.slice(2));
+import{serve}from"./chunks/chunk-HDBNKTVT.mjs";import"./chunks/chunk-2HO5SA2C.mjs";import"./chunks/chunk-655MGPPH.mjs";import"./chunks/chunk-RO7SKZ52.mjs";import"./chunks/chunk-K6VXXMTJ.mjs";import"./chunks/chunk-HOFPWURQ.mjs";import"./chunks/chunk-2SGD45KP.mjs";import"./chunks/chunk-UCOQHE2R.mjs";import"./chunks/chunk-VUET7PEE.mjs";import"./chunks/chunk-AL4Y7R3F.mjs";process.exitCode=await serve(process.argv.slice(2));

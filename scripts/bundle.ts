@@ -6,10 +6,10 @@
 
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { STEPS } from '../packages/core/src/steps/registry.ts';
+import { STEPS } from '../packages/core/src/steps/catalog.ts';
+import { CLI_ENTRIES, root, SHARED } from './esbuild-options.ts';
 import { checking, emit } from './files.ts';
 
-const root = join(import.meta.dirname, '..');
 const DIST_LIMIT = 5 * 1024 * 1024;
 
 /** Each action's entry is two lines; generate them instead of keeping files that say nothing. */
@@ -26,32 +26,14 @@ const actionEntries: Plugin = {
 };
 
 const result = await build({
-  absWorkingDir: root,
+  ...SHARED,
   entryPoints: [
     ...STEPS.map((s) => ({ in: `action:${s.spec.id}`, out: `actions/${s.spec.id}` })),
-    { in: 'packages/cli/src/main.ts', out: 'cli' },
-    // The model server alone, for images: build-image runs it as the entrypoint.
-    { in: 'packages/serve/src/bin.ts', out: 'serve' },
+    ...CLI_ENTRIES,
   ],
   outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
-  external: ['@duckdb/node-api', 'onnxruntime-node'],
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  // CommonJS dependencies call require() for Node built-ins; ESM output needs it defined.
-  banner: {
-    js: "import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);",
-  },
   write: false,
   plugins: [actionEntries],
-  logLevel: 'warning',
 });
 
 const files = new Map<string, Uint8Array>();

@@ -7,7 +7,7 @@ import { actionYml } from '../packages/core/src/faces/action-yml.ts';
 import { componentTemplate } from '../packages/core/src/faces/component.ts';
 import { inputsTable, outputsTable, replaceBlock } from '../packages/core/src/faces/tables.ts';
 import { dotenvKey } from '../packages/core/src/platform/gitlab.ts';
-import { findStep, LIFECYCLE, STEPS } from '../packages/core/src/steps/registry.ts';
+import { findStep, LIFECYCLE, STEPS } from '../packages/core/src/steps/catalog.ts';
 import { SETTINGS } from '../packages/serve/src/config.ts';
 import { emit } from './files.ts';
 

@@ -166,6 +166,9 @@ describe('build-image', () => {
       tags: 'v1,candidate',
     });
     assert.equal(artifact.code, 0, artifact.stderr);
+    const bytes = (await readFile(MODEL)).length;
+    assert.match(artifact.stderr, new RegExp(`layers\\s+1, ${bytes} B`), 'sizes are for people');
+    assert.doesNotMatch(artifact.stderr, /\d(\.\d+)?e-?\d+ ?[KMG]?i?B/);
     const layout = join(artifact.dir, 'modelship-reports/image');
     const raw = JSON.parse((await skopeo('inspect', '--raw', `oci:${layout}:candidate`)).stdout);
     assert.equal(raw.artifactType, 'application/vnd.modelship.model.v1');
@@ -192,6 +195,32 @@ describe('build-image', () => {
     assert.match(stdout, /platform: "onnxruntime_onnx"/);
     assert.match(stdout, /name: "input"[\s\S]*data_type: TYPE_FP32[\s\S]*dims: \[ 4 \]/);
     assert.match(stdout, /kind: KIND_GPU/);
+  });
+
+  it('gives skopeo commands in its READMEs that work on what it writes', async (t) => {
+    // Per layout (`oci:DIR:TAG`), the commands that read it.
+    const byLayout = new Map<string, string[]>();
+    for (const readme of ['actions/build-image/README.md', 'examples/README.md']) {
+      const text = (await readFile(join(ROOT, readme), 'utf8')).replace(/\n\s*/g, ' ');
+      for (const m of text.matchAll(/(?:^|[`\s])(skopeo [^`#]*?oci:([^\s`:]+:[\w.-]+))(?=[`\s])/g))
+        byLayout.set(m[2]!, [...(byLayout.get(m[2]!) ?? []), m[1]!]);
+    }
+    assert.ok([...byLayout.values()].flat().length >= 5, JSON.stringify([...byLayout]));
+    for (const [layout, commands] of byLayout) {
+      const [dir, tag] = layout.split(':') as [string, string];
+      const built = await build(t, {
+        model: MODEL,
+        name: 'ghcr.io/acme/fraud-model',
+        runtime: 'artifact',
+        tags: tag,
+        output: dir,
+      });
+      assert.equal(built.code, 0, built.stderr);
+      for (const command of commands) {
+        const ran = await run('skopeo', command.split(/\s+/).slice(1), { cwd: built.dir });
+        assert.equal(ran.code, 0, `${command}: ${ran.stderr}`);
+      }
+    }
   });
 
   it('authenticates with htpasswd and tokens, and says clearly what the registry refused', async (t) => {
@@ -326,6 +355,99 @@ describe('build-image', () => {
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, STACK);
     }
+  });
+
+  it('refuses a model serve and triton cannot run, in one line, before fetching anything', async (t) => {
+    const dir = await tempDir(t);
+    const model = await readFile(MODEL);
+    const files = {
+      empty: join(dir, 'empty.onnx'),
+      text: join(dir, 'weights.onnx'),
+      truncated: join(dir, 'truncated.onnx'),
+      directory: join(dir, 'models.onnx'),
+      missing: join(dir, 'missing.onnx'),
+    };
+    await writeFile(files.empty, '');
+    await writeFile(files.text, 'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 9\n');
+    await writeFile(files.truncated, model.subarray(0, model.length >> 1));
+    await mkdir(files.directory);
+    const expected: Record<keyof typeof files, RegExp> = {
+      empty: /\(0 bytes\) is not a valid ONNX model.*Check that the file is complete/,
+      text: /is not a valid ONNX model.*Check that the file is complete/,
+      truncated: /is not a valid ONNX model.*Check that the file is complete/,
+      directory: /is not a file\. Give the path of an \.onnx file/,
+      missing: /does not exist\. Give the path of an \.onnx file/,
+    };
+    for (const [kind, file] of Object.entries(files) as [keyof typeof files, string][]) {
+      const said: string[] = [];
+      for (const runtime of ['serve', 'triton']) {
+        // An unreachable base: the model must be refused before the base is looked for.
+        const r = await build(t, {
+          model: file,
+          name: 'example.com/a/b',
+          runtime,
+          'base-image': '127.0.0.1:9/b/n:1',
+        });
+        assert.equal(r.code, 2, `${kind} ${runtime}: ${r.stderr}`);
+        const lines = r.stderr.split('\n').filter((l) => l.includes(file));
+        assert.equal(lines.length, 1, `${kind} ${runtime}: one line names the file\n${r.stderr}`);
+        assert.match(lines[0]!, expected[kind]);
+        assert.doesNotMatch(r.stderr, /127\.0\.0\.1:9|PASSED/);
+        assert.doesNotMatch(r.stderr, STACK);
+        said.push(lines[0]!);
+      }
+      assert.equal(said[0], said[1], `${kind}: serve and triton check the model the same way`);
+    }
+    for (const kind of ['directory', 'missing'] as const) {
+      const r = await build(t, { model: files[kind], name: 'example.com/a/b', runtime: 'artifact' });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, kind === 'directory' ? /is not a file/ : /does not exist/);
+    }
+    const anyFile = await build(t, { model: files.text, name: 'example.com/a/b', runtime: 'artifact' });
+    assert.equal(anyFile.code, 0, `an artifact may be any file: ${anyFile.stderr}`);
+  });
+
+  it('writes the layout whole or not at all, and never over a directory of other files', async (t) => {
+    const registry = await startRegistry(t);
+    const base = await pushBase(registry.host);
+    const dir = await tempDir(t);
+    const out = join(dir, 'image');
+    const first = await build(t, { model: MODEL, name: 'example.com/a/b', runtime: 'artifact', output: out });
+    assert.equal(first.code, 0, first.stderr);
+    const index = await readFile(join(out, 'index.json'));
+
+    // The base's layer is gone from its registry: the write fails after the config was read.
+    const manifest = JSON.parse(
+      (await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/base/node:amd64`))
+        .stdout,
+    );
+    const layer = manifest.layers[0].digest;
+    const deleted = await fetch(`${registry.url}/v2/base/node/blobs/${layer}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 202);
+    for (const output of [out, join(dir, 'fresh')]) {
+      const failed = await build(t, { model: MODEL, name: 'example.com/a/b', 'base-image': base, output });
+      assert.notEqual(failed.code, 0, failed.stderr);
+      assert.doesNotMatch(failed.stderr, /PASSED/);
+    }
+    assert.deepEqual(await readFile(join(out, 'index.json')), index, 'the earlier layout is untouched');
+    assert.deepEqual(await readdir(dir), ['image'], 'no half-written layout, no staging directory');
+
+    const src = join(dir, 'src');
+    await mkdir(src);
+    await writeFile(join(src, 'train.py'), 'print(1)\n');
+    const refused = await build(t, {
+      model: MODEL,
+      name: 'example.com/a/b',
+      'base-image': '127.0.0.1:9/b/n:1',
+      output: src,
+    });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /--output '.*src' cannot be written: it is a directory with other files in it, not an OCI image layout/,
+    );
+    assert.doesNotMatch(refused.stderr, STACK);
+    assert.deepEqual(await readdir(src), ['train.py']);
   });
 
   it('lists versions, promotes a digest to a stage and remembers who held it before', async (t) => {

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { findStep } from '../packages/core/src/steps/registry.ts';
+import { findStep } from '../packages/core/src/steps/catalog.ts';
 import { ROOT } from './support/run.ts';
 
 const COMMON = ['as', 'stage', 'image', 'cli'];
@@ -38,6 +38,35 @@ describe('example pipelines', () => {
           for (const input of Object.keys(step.with ?? {}))
             assert.ok(input in spec.inputs, `${file}: ${m[1]} has no input '${input}'`);
         }
+      }
+    }
+  });
+
+  it('every job that runs a TypeScript file has Node 24', async () => {
+    const runsTs = (command: unknown) => /\.ts\b/.test(String(command ?? ''));
+    for (const { file, doc } of await examples('github')) {
+      type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+      for (const [name, job] of Object.entries(doc.jobs as Record<string, { steps: Step[] }>)) {
+        const setup = job.steps.findIndex(
+          (s) => /^actions\/setup-node@/.test(s.uses ?? '') && /^24\b/.test(String(s.with?.['node-version'])),
+        );
+        job.steps.forEach((step, i) => {
+          if (runsTs(step.run))
+            assert.ok(setup >= 0 && setup < i, `${file}: job ${name} runs '${step.run}' without Node 24`);
+        });
+      }
+    }
+    for (const { file, doc } of await examples('gitlab')) {
+      for (const [name, job] of Object.entries(
+        doc as Record<string, { script?: string[]; image?: string }>,
+      )) {
+        if (!job?.script?.some(runsTs)) continue;
+        const image = job.image ?? (doc.default as { image?: string } | undefined)?.image ?? doc.image;
+        assert.match(
+          String(image),
+          /(^|\/)node:24\b/,
+          `${file}: job ${name} runs TypeScript without a Node 24 image`,
+        );
       }
     }
   });

@@ -7,6 +7,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import {
+  histogramSeries,
+  SERVE_LABELS as L,
+  SERVE_METRICS as M,
+  PROCESS_METRICS,
+} from '../packages/core/src/monitor/signals.ts';
 import { byLabel, startPrometheus } from './support/prometheus.ts';
 import { ROOT } from './support/run.ts';
 import { infer, startServe } from './support/serve.ts';
@@ -57,9 +63,10 @@ async function send(url: string, version: string, good: number, bad: number): Pr
 async function scrapeBuckets(url: string, metric: string): Promise<[number, number][]> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const buckets: [number, number][] = [];
+  const { bucket, le: leLabel } = histogramSeries(metric);
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}_bucket{`)) continue;
-    const le = /le="([^"]+)"/.exec(line)![1]!;
+    if (!line.startsWith(`${bucket}{`)) continue;
+    const le = new RegExp(`${leLabel}="([^"]+)"`).exec(line)![1]!;
     buckets.push([le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(line.split(' ').pop())]);
   }
   return buckets.sort((a, b) => a[0] - b[0]);
@@ -101,42 +108,46 @@ test('Prometheus scrapes two versions and gives back their error rate, p95 laten
 
   // Every request has been counted once a scrape has seen 40 per version; all later queries are
   // evaluated at that same instant, so they read the same scrape.
-  const totals = await prom.waitFor(`sum by (version) (modelship_requests_total{model="${NAME}"})`, (r) => {
-    const by = byLabel(r, 'version');
-    return by.v1 === 40 && by.v2 === 40;
-  });
+  const totals = await prom.waitFor(
+    `sum by (${L.version}) (${M.requests.name}{${L.model}="${NAME}"})`,
+    (r) => {
+      const by = byLabel(r, L.version);
+      return by.v1 === 40 && by.v2 === 40;
+    },
+  );
   const at = totals[0]!.time;
   const query = (promql: string) => prom.query(promql, at);
 
   await t.test('each target carries its own labels and is up', async () => {
     const up = await query('up{job="serve"}');
     assert.deepEqual(byLabel(up, 'track'), { baseline: 1, canary: 1 });
-    const tracks = await query(`max by (track, version) (modelship_inflight_requests{model="${NAME}"})`);
-    assert.deepEqual(Object.fromEntries(tracks.map((s) => [s.metric.track, s.metric.version])), {
+    const tracks = await query(`max by (track, ${L.version}) (${M.inflight.name}{${L.model}="${NAME}"})`);
+    assert.deepEqual(Object.fromEntries(tracks.map((s) => [s.metric.track, s.metric[L.version]])), {
       baseline: 'v1',
       canary: 'v2',
     });
-    const memory = await query('process_resident_memory_bytes{job="serve"}');
+    const memory = await query(`${PROCESS_METRICS.residentMemory}{job="serve"}`);
     assert.equal(memory.length, 2);
     for (const s of memory) assert.ok(s.value > 0, `resident memory of ${s.metric.track}: ${s.value}`);
   });
 
   await t.test('the error rate per version is exact: v1 0, v2 0.25', async () => {
-    const total = `sum by (version) (modelship_requests_total{model="${NAME}"})`;
-    const errors = `sum by (version) (modelship_requests_total{model="${NAME}",status=~"4..|5.."})`;
-    assert.deepEqual(byLabel(await query(errors), 'version'), { v2: 10 });
+    const total = `sum by (${L.version}) (${M.requests.name}{${L.model}="${NAME}"})`;
+    const errors = `sum by (${L.version}) (${M.requests.name}{${L.model}="${NAME}",${L.status}=~"4..|5.."})`;
+    assert.deepEqual(byLabel(await query(errors), L.version), { v2: 10 });
     // A version without a single error has no error series: the plain ratio drops it rather than
     // reading 0, so the error count is filled with zeros from the totals.
-    assert.deepEqual(byLabel(await query(`${errors} / ${total}`), 'version'), { v2: 0.25 });
+    assert.deepEqual(byLabel(await query(`${errors} / ${total}`), L.version), { v2: 0.25 });
     const rate = await query(`(${errors} or ${total} * 0) / ${total}`);
-    assert.deepEqual(byLabel(rate, 'version'), { v1: 0, v2: 0.25 });
+    assert.deepEqual(byLabel(rate, L.version), { v1: 0, v2: 0.25 });
   });
 
   await t.test('p95 latency per version is what the servers own buckets give', async () => {
-    const metric = 'modelship_request_duration_seconds';
+    const metric = M.requestDuration.name;
+    const { bucket, le } = histogramSeries(metric);
     const p95 = byLabel(
-      await query(`histogram_quantile(0.95, sum by (version, le) (${metric}_bucket{model="${NAME}"}))`),
-      'version',
+      await query(`histogram_quantile(0.95, sum by (${L.version}, ${le}) (${bucket}{${L.model}="${NAME}"}))`),
+      L.version,
     );
     assert.deepEqual(Object.keys(p95).sort(), ['v1', 'v2']);
     for (const [version, url] of [
@@ -154,17 +165,17 @@ test('Prometheus scrapes two versions and gives back their error rate, p95 laten
   });
 
   await t.test('predicted classes per version are the labels the 200 responses carried', async () => {
-    const predictions = `modelship_predictions_total{model="${NAME}"}`;
-    const rows = byLabel(await query(`sum by (version) (${predictions})`), 'version');
+    const predictions = `${M.predictions.name}{${L.model}="${NAME}"}`;
+    const rows = byLabel(await query(`sum by (${L.version}) (${predictions})`), L.version);
     assert.deepEqual(rows, { v1: sent1.rows, v2: sent2.rows });
     for (const [version, sent] of [
       ['v1', sent1],
       ['v2', sent2],
     ] as const) {
       const classes = await query(
-        `sum by (class) (modelship_predictions_total{model="${NAME}",version="${version}"})`,
+        `sum by (${L.class}) (${M.predictions.name}{${L.model}="${NAME}",${L.version}="${version}"})`,
       );
-      assert.deepEqual(byLabel(classes, 'class'), sent.classes);
+      assert.deepEqual(byLabel(classes, L.class), sent.classes);
     }
   });
 });

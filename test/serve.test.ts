@@ -4,14 +4,14 @@
  * request still served), back-pressure, timeouts, dynamic batching and a graceful SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
 import { linearClassifier } from '../packages/core/src/onnx/models.ts';
 import { writeModelFiles } from './support/models.ts';
-import { cleanEnv, NODE, ROOT } from './support/run.ts';
-import { infer, SERVE_CLI, startServe } from './support/serve.ts';
+import { ROOT } from './support/run.ts';
+import { infer, runServe, startServe } from './support/serve.ts';
 
 const MODEL = join(ROOT, 'examples/models/challenger.onnx');
 const ROWS = [
@@ -282,25 +282,54 @@ describe('modelship serve', () => {
   });
 
   it('refuses a bad configuration with one line naming the variable, and exit 2', async () => {
-    const run = (env: Record<string, string>, args: string[] = []) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(NODE, [SERVE_CLI, 'serve', ...args], { cwd: ROOT, env: cleanEnv(env) });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (out += d));
-        child.on('exit', (code) => resolve({ code, out }));
-      });
-    const missing = await run({});
+    const missing = await runServe({});
     assert.equal(missing.code, 2);
     assert.match(missing.out, /"level":"error","msg":"MODELSHIP_MODEL is not set\. Set MODELSHIP_MODEL/);
-    const port = await run({ MODELSHIP_MODEL: MODEL, MODELSHIP_PORT: 'http' });
+    const port = await runServe({ MODELSHIP_MODEL: MODEL, MODELSHIP_PORT: 'http' });
     assert.equal(port.code, 2);
     assert.match(port.out, /MODELSHIP_PORT is 'http', expected a whole number from 0 to 65535/);
-    const flag = await run({}, ['--modle', MODEL]);
+    const flag = await runServe({}, ['--modle', MODEL]);
     assert.equal(flag.code, 2);
     assert.match(flag.out, /unknown option '--modle' for serve\. Did you mean --model\?/);
-    const notOnnx = await run({ MODELSHIP_MODEL: join(ROOT, 'examples/data/iris.csv'), MODELSHIP_PORT: '0' });
+    const notOnnx = await runServe({
+      MODELSHIP_MODEL: join(ROOT, 'examples/data/iris.csv'),
+      MODELSHIP_PORT: '0',
+    });
     assert.equal(notOnnx.code, 2);
     assert.match(notOnnx.out, /is not a valid ONNX model/);
+  });
+
+  it('refuses a port in use and a host that does not resolve with one line naming the setting, exit 2', async (t) => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    t.after(() => taken.close());
+    const port = String((taken.address() as AddressInfo).port);
+    const env = { MODELSHIP_MODEL: MODEL, MODELSHIP_HOST: '127.0.0.1', MODELSHIP_PORT: port };
+    for (const entry of ['cli', 'bundle'] as const) {
+      const inUse = await runServe(env, [], entry);
+      assert.equal(inUse.code, 2, `${entry}: ${inUse.out}`);
+      assert.match(
+        inUse.out,
+        new RegExp(
+          `"level":"error","msg":"MODELSHIP_PORT is ${port}, which another process already listens on \\(127\\.0\\.0\\.1:${port}\\)\\. Stop that process, or set MODELSHIP_PORT \\(--port\\) to a free port`,
+        ),
+        entry,
+      );
+      assert.doesNotMatch(inUse.out, /"stack"/, entry);
+    }
+    const host = await runServe({}, ['--model', MODEL, '--host', 'no-such-host.invalid', '--port', '0']);
+    assert.equal(host.code, 2, host.out);
+    assert.match(
+      host.out,
+      /MODELSHIP_HOST is 'no-such-host\.invalid', which does not resolve to an address\. Set MODELSHIP_HOST \(--host\)/,
+    );
+    assert.equal(host.out.trim().split('\n').length, 1, 'one line');
+    const elsewhere = await runServe({
+      MODELSHIP_MODEL: MODEL,
+      MODELSHIP_HOST: '192.0.2.1',
+      MODELSHIP_PORT: '0',
+    });
+    assert.equal(elsewhere.code, 2, elsewhere.out);
+    assert.match(elsewhere.out, /MODELSHIP_HOST is '192\.0\.2\.1', which is not an address of this machine/);
   });
 });

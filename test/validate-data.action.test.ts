@@ -90,7 +90,8 @@ describe('validate-data as a GitHub Action', () => {
     }
     assert.match(
       r.stdout,
-      /::error title=column.species.allowed::1 value of 'species' outside the allowed set, e.g. "daisy"/,
+      // The annotation points at the contract's rule: file, line and column of `allowed:`.
+      /::error title=column.species.allowed,file=examples\/contract.yml,line=30,col=14::1 value of 'species' outside the allowed set, e.g. "daisy"/,
     );
     assert.match(r.stdout, /bad\.csv:94/); // the unparseable value's line
     assert.equal(r.outputs.passed, 'false');

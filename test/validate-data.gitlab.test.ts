@@ -61,15 +61,40 @@ train:
     );
   });
 
-  it('passes an input with shell metacharacters through untouched', async (t) => {
+  it('leaves dotenv, JUnit and summary reports when the configuration is wrong', async (t) => {
     const dir = await tempDir(t);
     await project(
       dir,
-      including({ data: 'examples/$(touch pwned)*.csv', contract: 'examples/contract.yml' }),
+      including(
+        { data: 'examples/data/iris-train.csv', contract: 'examples/no-such-contract.yml' },
+        `
+stages: [test, build]
+
+report:
+  stage: build
+  needs: [validate-data]
+  when: always
+  script:
+    - echo "passed=$VALIDATE_DATA_PASSED error=$VALIDATE_DATA_ERROR"
+`,
+      ),
     );
     const r = await gcl(dir);
     assert.notEqual(r.code, 0);
-    assert.match(r.stdout, /data 'examples\/\$\(touch pwned\)\*\.csv' matched no files/);
-    await assert.rejects(readFile(join(dir, 'pwned')));
+    const line = /error: (.*no-such-contract\.yml.*)$/m.exec(r.stdout)?.[1];
+    assert.ok(line, r.stdout);
+    assert.ok(r.stdout.includes(`passed=false error=${line}`), r.stdout);
+    const reports = join(dir, 'modelship-reports');
+    const dotenv = await readFile(join(reports, 'validate-data.env'), 'utf8');
+    assert.equal(dotenv, `VALIDATE_DATA_PASSED=false\nVALIDATE_DATA_ERROR=${line}\n`);
+    const junit = await readFile(join(reports, 'validate-data.junit.xml'), 'utf8');
+    assert.match(junit, /<testsuite name="validate-data" tests="1" failures="1"/);
+    assert.match(
+      junit,
+      /<testcase classname="validate-data.configuration" name="validate-data could not run"/,
+    );
+    assert.ok(junit.includes(`<failure message="${line}"`), junit);
+    const summary = await readFile(join(reports, 'validate-data.md'), 'utf8');
+    assert.equal(summary, `## ❌ modelship validate-data\n\n**${line}**\n`);
   });
 });

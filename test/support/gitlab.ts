@@ -1,16 +1,22 @@
 /**
  * A GitLab project that mirrors gitlab-components/ (templates at its root, as GitLab wants) plus
  * the example files, committed so a pipeline can include the components `@$CI_COMMIT_SHA`, run
- * by gitlab-ci-local with the shell executor.
+ * by gitlab-ci-local with the shell executor. The templates are made from the step schemas here,
+ * as `npm run gen` makes them (CI fails when the committed copies differ), so a test always runs
+ * the components the code describes.
  */
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { componentTemplate } from '../../packages/core/src/faces/component.ts';
+import { STEPS } from '../../packages/core/src/steps/catalog.ts';
 import { CLI, cleanEnv, NODE, ROOT, run } from './run.ts';
 
 const GCL = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
 
 export async function project(dir: string, pipeline: string, examples: string[] = ['data', 'contract.yml']) {
-  await cp(join(ROOT, 'gitlab-components', 'templates'), join(dir, 'templates'), { recursive: true });
+  await mkdir(join(dir, 'templates'));
+  for (const { spec } of STEPS)
+    await writeFile(join(dir, 'templates', `${spec.id}.yml`), componentTemplate(spec));
   await mkdir(join(dir, 'examples'), { recursive: true });
   for (const e of examples)
     await cp(join(ROOT, 'examples', e), join(dir, 'examples', e), { recursive: true });
@@ -29,7 +35,7 @@ export const gcl = (dir: string, env: Record<string, string> = {}) =>
   });
 
 /** A pipeline including a component at the commit under test, the CLI bundle from this checkout. */
-export function including(step: string, inputs: Record<string, string>, rest = ''): string {
+export function including(step: string, inputs: Record<string, string | boolean>, rest = ''): string {
   const lines = Object.entries({ cli: `${NODE} ${CLI}`, ...inputs }).map(
     ([k, v]) => `      ${k}: ${JSON.stringify(v)}`,
   );

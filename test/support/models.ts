@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { encodeModel } from '../../packages/core/src/onnx/graph.ts';
 import { python } from './python.ts';
 import { tempDir } from './run.ts';
 
@@ -71,4 +72,33 @@ export async function writeModelFiles<K extends string>(
     await writeFile(paths[name], bytes);
   }
   return paths;
+}
+
+/**
+ * An image classifier's signature, float32[N,3,224,224] in: the mean of each colour channel is
+ * its logit, so it loads and runs, but no table can feed it.
+ */
+export function imageClassifier(): Uint8Array {
+  return encodeModel({
+    inputs: [{ name: 'pixels', type: 'float', shape: ['N', 3, 224, 224] }],
+    outputs: [
+      { name: 'label', type: 'int64', shape: ['N'] },
+      { name: 'probabilities', type: 'float', shape: ['N', 3] },
+    ],
+    nodes: [
+      {
+        opType: 'ReduceMean',
+        inputs: ['pixels'],
+        outputs: ['means'],
+        attributes: { axes: { ints: [2, 3] }, keepdims: { int: 0 } },
+      },
+      { opType: 'Softmax', inputs: ['means'], outputs: ['probabilities'], attributes: { axis: { int: 1 } } },
+      {
+        opType: 'ArgMax',
+        inputs: ['means'],
+        outputs: ['label'],
+        attributes: { axis: { int: 1 }, keepdims: { int: 0 } },
+      },
+    ],
+  });
 }

@@ -45,6 +45,8 @@ export interface PrometheusOptions {
   scrapeInterval?: string;
   /** How long to wait for `/-/ready`; default 30 s. */
   readyTimeoutMs?: number;
+  /** Scrape configs added as given, e.g. with `kubernetes_sd_configs` (targetsUp counts `targets` only). */
+  scrapeConfigs?: object[];
 }
 
 /** One element of an instant vector (or the lone value of a scalar, with no labels). */
@@ -104,7 +106,9 @@ export async function startPrometheus(t: Hooks, options: PrometheusOptions): Pro
 
   await mkdir(dataDir);
   // YAML is a superset of JSON, so the config is written as JSON and needs no YAML library.
-  await writeFile(configFile, JSON.stringify(scrapeConfig(options), null, 2));
+  const config = scrapeConfig(options) as { scrape_configs: object[] };
+  config.scrape_configs.push(...(options.scrapeConfigs ?? []));
+  await writeFile(configFile, JSON.stringify(config, null, 2));
 
   const started = await onFreePort('prometheus', (port) => start(configFile, dataDir, port), ready, {
     timeoutMs: options.readyTimeoutMs ?? 30_000,

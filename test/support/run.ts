@@ -20,10 +20,16 @@ export interface Ran {
 export function run(
   cmd: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env });
+    const { uid, gid } = options;
+    const child = spawn(cmd, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      ...(uid !== undefined && { uid }),
+      ...(gid !== undefined && { gid }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -4,6 +4,7 @@
  * starts its servers (and its bare peer, which logs the same line) through it too.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import type { TestContext } from 'node:test';
 import { cleanEnv, NODE, ROOT } from './run.ts';
 
@@ -87,4 +88,39 @@ export async function infer(url: string, model: string, body: unknown, init: Req
     ...init,
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Runs serve until it exits by itself (a refused configuration): its exit code and all it printed. */
+export function runServe(
+  env: Record<string, string>,
+  args: string[] = [],
+  entry: 'cli' | 'bundle' = 'cli',
+): Promise<{ code: number | null; out: string }> {
+  const argv = entry === 'cli' ? [SERVE_CLI, 'serve', ...args] : [SERVE_BUNDLE, ...args];
+  return new Promise((resolve) => {
+    const child = spawn(NODE, argv, { cwd: ROOT, env: cleanEnv(env) });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+/**
+ * Raw HTTP/1.1 for what fetch will not send: a body that stops halfway, an odd request target.
+ * Writes `head` and `body`, then waits for the server to close the connection (or, with `hangUp`,
+ * closes it itself at once) and resolves with everything the server sent.
+ */
+export function rawRequest(url: string, head: string, body = '', options: { hangUp?: boolean } = {}) {
+  const { hostname, port } = new URL(url);
+  return new Promise<string>((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`${head}\r\n\r\n${body}`);
+      if (options.hangUp) socket.destroy();
+    });
+    socket.on('data', (d) => (answer += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `modelship <step> --input value …`: the same schema as the actions, for GitLab jobs (where
  * the component template passes inputs as MODELSHIP_INPUT_* variables) and for laptops.
@@ -6,10 +5,10 @@
 import { ConfigurationError, EXIT } from '@modelship/core/errors.ts';
 import { parseArgv } from '@modelship/core/faces/argv.ts';
 import { stepHelp } from '@modelship/core/faces/help.ts';
-import { GitLabPlatform } from '@modelship/core/platform/gitlab.ts';
-import { LocalPlatform } from '@modelship/core/platform/local.ts';
-import { findStep, LIFECYCLE, STEPS } from '@modelship/core/steps/registry.ts';
+import { cliPlatform, terminalPlatform } from '@modelship/core/platform/detect.ts';
+import { findStep, LIFECYCLE, STEPS } from '@modelship/core/steps/catalog.ts';
 import { reportError, runStep } from '@modelship/core/steps/runner.ts';
+import { closest } from '@modelship/core/suggest.ts';
 import { VERSION } from '@modelship/core/version.ts';
 
 function usage(): string {
@@ -22,7 +21,7 @@ function usage(): string {
     `modelship ${VERSION} — CI/CD steps for machine-learning models`,
     '',
     'Usage: modelship <step> [--input value …]',
-    '       modelship <step> --help',
+    '       modelship <step> --help   (or: modelship help <step>)',
     '       modelship serve --model model.onnx   (the model server; --help for its options)',
     '       modelship versions list --name ghcr.io/acme/model   (versions and stages in a registry)',
     '',
@@ -36,6 +35,8 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `modelship help validate-data` is `modelship validate-data --help`.
+  if (command === 'help' && rest[0]) return main([rest[0], '--help']);
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(usage());
     return command ? EXIT.passed : EXIT.configuration;
@@ -48,17 +49,19 @@ async function main(argv: string[]): Promise<number> {
     const { serve } = await import('@modelship/serve/main.ts');
     return serve(rest);
   }
+  // Errors before a step's own port exists go to stderr, like every message of a JSON-printing command.
+  const local = terminalPlatform();
   if (command === 'versions') {
     const { versions } = await import('./versions.ts');
-    return versions(rest).catch((e: unknown) => reportError(e, new LocalPlatform({}), 'versions'));
+    return versions(rest, local).catch((e: unknown) => reportError(e, local, 'versions'));
   }
   const step = findStep(command);
-  const local = new LocalPlatform({});
   if (!step) {
     const known = (LIFECYCLE as readonly string[]).includes(command);
+    const guess = known ? undefined : closest(command, [...STEPS.map((s) => s.spec.id), 'serve', 'versions']);
     return reportError(
       new ConfigurationError(known ? `step '${command}' is not available yet` : `unknown step '${command}'`, {
-        fix: `Run modelship --help for the steps.`,
+        fix: `${guess ? `Did you mean '${guess}'? ` : ''}Run modelship --help for the steps.`,
       }),
       local,
       command,
@@ -70,11 +73,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(stepHelp(step.spec));
       return EXIT.passed;
     }
-    const onGitLab =
-      (process.env.MODELSHIP_PLATFORM ?? (process.env.GITLAB_CI === 'true' ? 'gitlab' : 'local')) ===
-      'gitlab';
-    const platform = onGitLab ? new GitLabPlatform(flags) : new LocalPlatform(flags);
-    return await runStep(step, platform);
+    return await runStep(step, cliPlatform(flags));
   } catch (e) {
     return reportError(e, local, command);
   }

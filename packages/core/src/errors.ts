@@ -24,13 +24,18 @@ export class ConfigurationError extends Error {
     this.fix = options.fix;
   }
 
-  /** The single line shown to the user. */
+  /**
+   * The single line shown to the user. The message gets its full stop only when it lacks one:
+   * the text is never rewritten afterwards, because it quotes the user's input (`../data`, `0..5`).
+   */
   render(): string {
     const place = formatLocation(this.where);
     const fix = this.fix ? ` ${this.fix}` : '';
-    return `${place ? `${place}: ` : ''}${this.message}.${fix}`.replace(/\.\./g, '.');
+    return `${place ? `${place}: ` : ''}${endSentence(this.message)}${fix}`;
   }
 }
+
+const endSentence = (s: string) => (/[.!?]$/.test(s) ? s : `${s}.`);
 
 /** A data file or data contract the user must fix. */
 export class DataError extends ConfigurationError {

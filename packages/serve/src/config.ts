@@ -19,6 +19,8 @@ export interface ServeConfig {
   maxQueue: number;
   maxBodyBytes: number;
   timeoutMs: number;
+  /** The longest pause while a request body arrives; a client that stalls longer gets 408. */
+  bodyTimeoutMs: number;
   /** Dynamic batching: rows per merged run; 0 turns it off. */
   batchMaxRows: number;
   batchWaitMs: number;
@@ -84,6 +86,12 @@ export const SETTINGS: Record<keyof ServeConfig, Setting> = {
     description: 'A request not answered in this time gets 504.',
     default: '10000',
   },
+  bodyTimeoutMs: {
+    env: 'MODELSHIP_BODY_TIMEOUT_MS',
+    flag: 'body-timeout-ms',
+    description: 'A request whose body stops arriving for this long gets 408.',
+    default: '5000',
+  },
   batchMaxRows: {
     env: 'MODELSHIP_BATCH_MAX_ROWS',
     flag: 'batch-max-rows',
@@ -112,14 +120,14 @@ export const SETTINGS: Record<keyof ServeConfig, Setting> = {
 };
 
 const INTEGER = /^\d+$/;
+const URL_PART = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export function readConfig(env: NodeJS.ProcessEnv): ServeConfig {
   const get = (key: keyof ServeConfig) => {
     const v = env[SETTINGS[key].env]?.trim();
     return v === undefined || v === '' ? SETTINGS[key].default : v;
   };
-  const fail = (key: keyof ServeConfig, what: string, fix: string) =>
-    new InputError(`${SETTINGS[key].env} ${what}`, { fix });
   const int = (key: keyof ServeConfig, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const v = get(key)!;
     const n = Number(v);
@@ -134,39 +142,43 @@ export function readConfig(env: NodeJS.ProcessEnv): ServeConfig {
   const model = get('model');
   if (!model)
     throw fail('model', 'is not set', 'Set MODELSHIP_MODEL to the path of an .onnx file (or pass --model).');
-  const name = get('name') ?? basename(model).replace(/\.onnx$/i, '');
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
-    throw fail(
-      'name',
-      `is '${name}', which cannot be part of a URL`,
-      'Use letters, digits, dot, dash and underscore.',
-    );
-  const version = get('version')!;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(version))
-    throw fail(
-      'version',
-      `is '${version}', which cannot be part of a URL`,
-      'Use letters, digits, dot, dash and underscore, e.g. v2 or 2024-06-01.',
-    );
-  const device = get('device') as Device;
-  if (!DEVICES.includes(device)) throw fail('device', `is '${device}'`, `Use one of ${DEVICES.join(', ')}.`);
-  const logLevel = get('logLevel') as ServeConfig['logLevel'];
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
-    throw fail('logLevel', `is '${logLevel}'`, 'Use debug, info, warn or error.');
+  const name = urlPart('name', get('name') ?? basename(model).replace(/\.onnx$/i, ''), '');
+  const version = urlPart('version', get('version')!, ', e.g. v2 or 2024-06-01');
   return {
     model,
     name,
     version,
     host: get('host')!,
     port: int('port', 0, 65535),
-    device,
+    device: oneOf('device', get('device')!, DEVICES),
     threads: int('threads', 0, 1024),
     maxQueue: int('maxQueue', 1),
     maxBodyBytes: int('maxBodyBytes', 1024),
     timeoutMs: int('timeoutMs', 1),
+    bodyTimeoutMs: int('bodyTimeoutMs', 1),
     batchMaxRows: int('batchMaxRows', 0),
     batchWaitMs: int('batchWaitMs', 0, 1000),
     shutdownTimeoutMs: int('shutdownTimeoutMs', 0),
-    logLevel,
+    logLevel: oneOf('logLevel', get('logLevel')!, LOG_LEVELS),
   };
+}
+
+const fail = (key: keyof ServeConfig, what: string, fix: string) =>
+  new InputError(`${SETTINGS[key].env} ${what}`, { fix });
+
+/** A name or version, which appears in URLs as it is. */
+function urlPart(key: keyof ServeConfig, value: string, example: string): string {
+  if (!URL_PART.test(value))
+    throw fail(
+      key,
+      `is '${value}', which cannot be part of a URL`,
+      `Use letters, digits, dot, dash and underscore${example}.`,
+    );
+  return value;
+}
+
+function oneOf<T extends string>(key: keyof ServeConfig, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw fail(key, `is '${value}'`, `Use ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}.`);
+  return value as T;
 }

@@ -6,7 +6,8 @@
  * inputs, same row shape) are merged into one run along the first dimension and split back.
  */
 import type { ServedModel } from './model.ts';
-import { type InferRequest, isFixed, type Output, ProtocolError, type RequestTensor } from './protocol.ts';
+import { type InferRequest, isFixed, type Output, type RequestTensor } from './protocol.ts';
+import { ProtocolError } from './protocol-error.ts';
 
 export interface Done {
   outputs: Record<string, Output>;
@@ -54,7 +55,9 @@ export class Executor {
   /** Queues a request; `cancel` drops it if it has not started (a timed-out or abandoned request). */
   submit(request: InferRequest): { done: Promise<Done>; cancel(): void } {
     if (this.size >= this.options.maxQueue) {
-      throw new ProtocolError(429, `the server is busy (${this.size} requests queued); retry later`);
+      throw new ProtocolError(429, `the server is busy (${this.size} requests queued); retry later`, {
+        'retry-after': '1',
+      });
     }
     let job!: Job;
     const done = new Promise<Done>((resolve, reject) => {

@@ -3,7 +3,7 @@
  * parses without configuration. It is also the Logger core's model loading reports to.
  */
 import type { Logger } from '@modelship/core/platform/port.ts';
-import { redact } from '@modelship/core/platform/redact.ts';
+import { redact } from '@modelship/core/secrets/redact.ts';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type Level = keyof typeof LEVELS;

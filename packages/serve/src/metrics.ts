@@ -1,19 +1,31 @@
 /**
  * What a canary judge reads: request outcomes, latency and the distribution of predicted classes,
  * each labelled with the model's name and version so a baseline and a canary scraped side by
- * side stay apart. Process metrics (CPU, memory, event-loop lag) come from prom-client's defaults.
+ * side stay apart. The names live in core's monitor/signals.ts, where monitor-gate reads them too.
+ * Process metrics (CPU, memory, event-loop lag) come from prom-client's defaults.
  */
+import {
+  MAX_CLASSES,
+  OTHER_CLASS,
+  SERVE_METRICS,
+  type ServeLabel,
+  type Signal,
+} from '@modelship/core/monitor/signals.ts';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Output } from './protocol.ts';
 
-/** Classes beyond this many distinct values share one label, so a bad model cannot explode the series. */
-const MAX_CLASSES = 100;
+/** Bucket bounds: how serve measures, which the queries do not need to know. */
+const BUCKETS = {
+  requestDuration: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  inferenceDuration: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+  batchRows: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+};
 
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly labels: { model: string; version: string };
-  private readonly requests: Counter<'model' | 'version' | 'status'>;
-  private readonly predicted: Counter<'model' | 'version' | 'class'>;
+  private readonly requests: Counter<ServeLabel>;
+  private readonly predicted: Counter<ServeLabel>;
   private readonly classes = new Set<string>();
   private readonly byStatus = new Map<number, { inc(): void }>();
   private readonly children: {
@@ -25,47 +37,17 @@ export class ServerMetrics {
 
   constructor(model: string, version: string) {
     this.labels = { model, version };
-    const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'modelship_requests_total',
-      help: 'Inference requests by HTTP status.',
-      labelNames: ['model', 'version', 'status'],
-      registers,
-    });
-    const latency = new Histogram({
-      name: 'modelship_request_duration_seconds',
-      help: 'Time from receiving an inference request to sending its response.',
-      labelNames: ['model', 'version'],
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    const m = SERVE_METRICS;
+    this.requests = new Counter(this.config(m.requests));
+    this.predicted = new Counter(this.config(m.predictions));
+    const latency = new Histogram({ ...this.config(m.requestDuration), buckets: BUCKETS.requestDuration });
     const inference = new Histogram({
-      name: 'modelship_inference_duration_seconds',
-      help: 'Time of one onnxruntime run (one request, or one dynamic batch).',
-      labelNames: ['model', 'version'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
-      registers,
+      ...this.config(m.inferenceDuration),
+      buckets: BUCKETS.inferenceDuration,
     });
-    const inflight = new Gauge({
-      name: 'modelship_inflight_requests',
-      help: 'Inference requests received and not yet answered.',
-      labelNames: ['model', 'version'],
-      registers,
-    });
-    const batch = new Histogram({
-      name: 'modelship_batch_rows',
-      help: 'Rows per onnxruntime run.',
-      labelNames: ['model', 'version'],
-      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
-      registers,
-    });
-    this.predicted = new Counter({
-      name: 'modelship_predictions_total',
-      help: 'Predicted classes (classifiers only), for drift and canary comparison.',
-      labelNames: ['model', 'version', 'class'],
-      registers,
-    });
+    const batch = new Histogram({ ...this.config(m.batchRows), buckets: BUCKETS.batchRows });
+    const inflight = new Gauge(this.config(m.inflight));
     inflight.set(this.labels, 0);
     // Labelled children made once: prom-client otherwise hashes the labels on every request.
     this.children = {
@@ -74,6 +56,10 @@ export class ServerMetrics {
       inflight: inflight.labels(this.labels),
       batch: batch.labels(this.labels),
     };
+  }
+
+  private config(signal: Signal) {
+    return { name: signal.name, help: signal.help, labelNames: signal.labels, registers: [this.registry] };
   }
 
   started(): () => void {
@@ -101,22 +87,8 @@ export class ServerMetrics {
 
   /** Counts the class of every row: the label output's values, or the argmax of probabilities. */
   countClasses(output: Output, argmax: boolean): void {
-    const counts = new Map<string, number>();
-    const add = (c: string) => counts.set(c, (counts.get(c) ?? 0) + 1);
-    const data = output.data as ArrayLike<unknown>;
-    if (argmax) {
-      const k = output.dims[1] ?? 1;
-      for (let r = 0; r * k < data.length; r++) {
-        let best = 0;
-        for (let j = 1; j < k; j++)
-          if ((data[r * k + j] as number) > (data[r * k + best] as number)) best = j;
-        add(String(best));
-      }
-    } else {
-      for (let i = 0; i < data.length; i++) add(String(data[i]));
-    }
-    for (const [c, n] of counts) {
-      const name = this.classes.has(c) || this.classes.size < MAX_CLASSES ? c : 'other';
+    for (const [c, n] of classCounts(output, argmax)) {
+      const name = this.classes.has(c) || this.classes.size < MAX_CLASSES ? c : OTHER_CLASS;
       this.classes.add(name);
       this.predicted.inc({ ...this.labels, class: name }, n);
     }
@@ -125,4 +97,21 @@ export class ServerMetrics {
   async text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+function classCounts(output: Output, argmax: boolean): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (c: string) => counts.set(c, (counts.get(c) ?? 0) + 1);
+  const data = output.data as ArrayLike<unknown>;
+  if (argmax) {
+    const k = output.dims[1] ?? 1;
+    for (let r = 0; r * k < data.length; r++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if ((data[r * k + j] as number) > (data[r * k + best] as number)) best = j;
+      add(String(best));
+    }
+  } else {
+    for (let i = 0; i < data.length; i++) add(String(data[i]));
+  }
+  return counts;
 }

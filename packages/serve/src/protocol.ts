@@ -3,19 +3,14 @@
  * data. A request is checked against the model's inputs before anything runs, and every problem
  * becomes a 400 with the protocol's `{"error": "..."}` body naming the input and what it wanted.
  */
+import { ProtocolError, quote } from './protocol-error.ts';
+import { CONVERT, flatten } from './tensor-data.ts';
+
 /** What a model returned for one output: onnxruntime's tensor, or one request's rows of it. */
 export interface Output {
   type: string;
   dims: readonly number[];
   data: ArrayLike<unknown>;
-}
-
-export class ProtocolError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 /** onnxruntime's type names and the protocol's. */
@@ -59,47 +54,8 @@ export interface InferRequest {
 
 const bad = (message: string) => new ProtocolError(400, message);
 
-function flatten(data: unknown, out: unknown[]): void {
-  if (Array.isArray(data)) for (const d of data) flatten(d, out);
-  else out.push(data);
-}
-
-const CONVERT: Record<string, (values: unknown[], name: string) => ArrayLike<unknown>> = {
-  float32: (v, n) => Float32Array.from(numbers(v, n)),
-  float64: (v, n) => Float64Array.from(numbers(v, n)),
-  int32: (v, n) => Int32Array.from(integers(v, n)),
-  int16: (v, n) => Int16Array.from(integers(v, n)),
-  int8: (v, n) => Int8Array.from(integers(v, n)),
-  uint8: (v, n) => Uint8Array.from(integers(v, n)),
-  uint16: (v, n) => Uint16Array.from(integers(v, n)),
-  uint32: (v, n) => Uint32Array.from(integers(v, n)),
-  int64: (v, n) => BigInt64Array.from(integers(v, n), BigInt),
-  uint64: (v, n) => BigUint64Array.from(integers(v, n), BigInt),
-  bool: (v, n) => {
-    if (!v.every((x) => typeof x === 'boolean'))
-      throw bad(`input '${n}' is BOOL but holds a value that is not true or false`);
-    return v as boolean[];
-  },
-  string: (v, n) => {
-    if (!v.every((x) => typeof x === 'string'))
-      throw bad(`input '${n}' is BYTES but holds a value that is not a string`);
-    return v as string[];
-  },
-};
-
-function numbers(values: unknown[], name: string): number[] {
-  for (const x of values)
-    if (typeof x !== 'number') throw bad(`input '${name}' holds ${JSON.stringify(x)}, which is not a number`);
-  return values as number[];
-}
-
-function integers(values: unknown[], name: string): number[] {
-  for (const x of values) {
-    if (typeof x !== 'number' || !Number.isSafeInteger(x))
-      throw bad(`input '${name}' holds ${JSON.stringify(x)}, which is not an integer`);
-  }
-  return values as number[];
-}
+/** Dimensions a request tensor may have; the JSON body may nest a few levels more (see body.ts). */
+export const MAX_RANK = 32;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -111,50 +67,51 @@ export function parseInferRequest(body: unknown, inputs: InputSpec[], outputName
     throw bad('"inputs" must be a non-empty array of tensors');
   const seen = new Set<string>();
   const tensors = body.inputs.map((t: unknown, i: number) => {
-    if (!isObject(t) || typeof t.name !== 'string') throw bad(`inputs[${i}] must be an object with a "name"`);
-    const spec = inputs.find((s) => s.name === t.name);
-    if (!spec)
-      throw bad(`unknown input '${t.name}'; the model's inputs are ${inputs.map((s) => s.name).join(', ')}`);
-    if (seen.has(t.name)) throw bad(`input '${t.name}' is given twice`);
-    seen.add(t.name);
-    const expected = DATATYPES[spec.type] ?? spec.type;
-    if (t.datatype !== expected)
-      throw bad(
-        `input '${t.name}' has datatype ${JSON.stringify(t.datatype)}; the model expects ${expected}`,
-      );
-    const shape = t.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-      throw bad(`input '${t.name}' needs a "shape" of non-negative integers`);
-    }
-    checkShape(t.name, shape as number[], spec.shape);
-    const flat: unknown[] = [];
-    flatten(t.data, flat);
-    const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (flat.length !== size)
-      throw bad(`input '${t.name}' has ${flat.length} values for shape [${shape.join(', ')}] (${size})`);
-    const convert = CONVERT[spec.type];
-    if (!convert)
-      throw new ProtocolError(400, `input '${t.name}' has type ${spec.type}, which this server cannot feed`);
-    return { name: t.name, type: spec.type, shape: shape as number[], data: convert(flat, t.name) };
+    const tensor = parseTensor(t, i, inputs);
+    if (seen.has(tensor.name)) throw bad(`input '${tensor.name}' is given twice`);
+    seen.add(tensor.name);
+    return tensor;
   });
   const missing = inputs.filter((s) => !seen.has(s.name)).map((s) => s.name);
   if (missing.length)
     throw bad(`missing input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`);
-  let outputs: string[] | undefined;
-  if (body.outputs !== undefined) {
-    if (!Array.isArray(body.outputs)) throw bad('"outputs" must be an array of {"name": ...}');
-    outputs = body.outputs.map((o: unknown) => {
-      const name = isObject(o) ? o.name : undefined;
-      if (typeof name !== 'string' || !outputNames.includes(name)) {
-        throw bad(
-          `unknown output ${JSON.stringify(name)}; the model's outputs are ${outputNames.join(', ')}`,
-        );
-      }
-      return name;
-    });
-  }
+  const outputs = parseOutputs(body.outputs, outputNames);
   const id = typeof body.id === 'string' ? body.id : undefined;
   return { ...(id !== undefined && { id }), inputs: tensors, ...(outputs && { outputs }) };
+}
+
+function parseTensor(t: unknown, i: number, inputs: InputSpec[]): RequestTensor {
+  if (!isObject(t) || typeof t.name !== 'string') throw bad(`inputs[${i}] must be an object with a "name"`);
+  const spec = inputs.find((s) => s.name === t.name);
+  if (!spec)
+    throw bad(`unknown input '${t.name}'; the model's inputs are ${inputs.map((s) => s.name).join(', ')}`);
+  const expected = DATATYPES[spec.type] ?? spec.type;
+  if (t.datatype !== expected)
+    throw bad(`input '${t.name}' has datatype ${quote(t.datatype)}; the model expects ${expected}`);
+  const shape = t.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+    throw bad(`input '${t.name}' needs a "shape" of non-negative integers`);
+  if (shape.length > MAX_RANK)
+    throw bad(`input '${t.name}' has ${shape.length} dimensions; at most ${MAX_RANK} are supported`);
+  checkShape(t.name, shape, spec.shape);
+  const flat = flatten(t.name, t.data, shape);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (flat.length !== size)
+    throw bad(`input '${t.name}' has ${flat.length} values for shape [${shape.join(', ')}] (${size})`);
+  const convert = CONVERT[spec.type];
+  if (!convert) throw bad(`input '${t.name}' has type ${spec.type}, which this server cannot feed`);
+  return { name: t.name, type: spec.type, shape, data: convert(flat, t.name, shape) };
+}
+
+function parseOutputs(outputs: unknown, names: string[]): string[] | undefined {
+  if (outputs === undefined) return undefined;
+  if (!Array.isArray(outputs)) throw bad('"outputs" must be an array of {"name": ...}');
+  return outputs.map((o: unknown) => {
+    const name = isObject(o) ? o.name : undefined;
+    if (typeof name !== 'string' || !names.includes(name))
+      throw bad(`unknown output ${quote(name)}; the model's outputs are ${names.join(', ')}`);
+    return name;
+  });
 }
 
 function checkShape(name: string, shape: number[], model: (number | string)[]): void {

@@ -7,6 +7,7 @@
 
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { ConfigurationError } from '../errors.ts';
 import { type Engine, ident, literal } from './engine.ts';
 import { readSql, type Source } from './sources.ts';
 
@@ -59,6 +60,7 @@ export async function loadTable(
   try {
     await engine.run(`CREATE OR REPLACE TABLE ${ident(table)} AS SELECT * FROM ${read}`);
   } catch (e) {
+    if (e instanceof ConfigurationError) throw e; // out of memory: a limit to raise, not a verdict
     // A file DuckDB cannot read at all (malformed JSON, a corrupt Parquet footer) is a
     // verdict on the data: say where, load nothing, and let the parse check fail.
     loaded.problems.push({ file: source.spec, kind: 'UNREADABLE', message: firstLine((e as Error).message) });
@@ -87,6 +89,7 @@ async function readCsv(
     const d = await engine.rows(`DESCRIBE SELECT * FROM ${readSql(source, 'ignore_errors = true')}`);
     header = d.map((r) => String(r.column_name));
   } catch (e) {
+    if (e instanceof ConfigurationError) throw e;
     loaded.problems.push({ file: source.spec, kind: 'UNREADABLE', message: firstLine((e as Error).message) });
   }
   const types = header

@@ -24,15 +24,6 @@ const NUMERIC =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 export const isNumericType = (duckType: string) => NUMERIC.test(duckType);
 
-/** Non-null values of a numeric column, ascending. */
-export function sortedValues(engine: Engine, table: string, column: string, expected: number) {
-  const col = ident(column);
-  return engine.doubles(
-    `SELECT ${col}::DOUBLE FROM ${ident(table)} WHERE ${col} IS NOT NULL ORDER BY 1`,
-    expected,
-  );
-}
-
 export function numericProfile(
   column: string,
   type: string,
@@ -73,14 +64,14 @@ export async function otherProfiles(
     ];
   });
   const agg = await engine.one(`SELECT ${parts.join(', ')} FROM ${ident(table)}`);
-  const out: ColumnProfile[] = [];
-  for (const [i, [c, type]] of columns.entries()) {
-    const col = ident(c);
-    const top = await engine.rows(
-      `SELECT ${col}::VARCHAR AS value, count(*) AS count FROM ${ident(table)} WHERE ${col} IS NOT NULL GROUP BY ALL ORDER BY count DESC, value LIMIT 5`,
-    );
+  const tops = await topValues(
+    engine,
+    table,
+    columns.map(([c]) => c),
+  );
+  return columns.map(([c, type], i) => {
     const count = Number(agg[`c${i}`]);
-    out.push({
+    return {
       column: c,
       type,
       count,
@@ -88,10 +79,39 @@ export async function otherProfiles(
       distinct: Number(agg[`d${i}`]),
       min: (agg[`lo${i}`] as string | null) ?? null,
       max: (agg[`hi${i}`] as string | null) ?? null,
-      top: top.map((t) => ({ value: String(t.value), count: Number(t.count) })),
-    });
+      top: tops.get(i) ?? [],
+    };
+  });
+}
+
+/** Columns per top-values query: one query per column would be quadratic on a wide table. */
+const TOP_BATCH = 500;
+
+/**
+ * The five most frequent non-null values of each column (ties by value), keyed by the column's
+ * index. UNPIVOT turns a batch of columns into (column, value) rows, dropping NULLs, so the
+ * whole batch is one GROUP BY.
+ */
+async function topValues(engine: Engine, table: string, columns: string[]) {
+  const tops = new Map<number, { value: string; count: number }[]>();
+  for (let start = 0; start < columns.length; start += TOP_BATCH) {
+    const batch = columns.slice(start, start + TOP_BATCH);
+    const select = batch.map((c, j) => `${ident(c)}::VARCHAR AS "${start + j}"`).join(', ');
+    const rows = await engine.rows(
+      `SELECT col::INTEGER AS col, value, count(*) AS count
+       FROM (UNPIVOT (SELECT ${select} FROM ${ident(table)}) ON COLUMNS(*) INTO NAME col VALUE value)
+       GROUP BY col, value
+       QUALIFY row_number() OVER (PARTITION BY col ORDER BY count(*) DESC, value) <= 5
+       ORDER BY col, count DESC, value`,
+    );
+    for (const r of rows) {
+      const i = Number(r.col);
+      const list = tops.get(i) ?? [];
+      list.push({ value: String(r.value), count: Number(r.count) });
+      tops.set(i, list);
+    }
   }
-  return out;
+  return tops;
 }
 
 /** Frequencies of a categorical column, for chi-square and Jensen–Shannon. */

@@ -3,7 +3,7 @@
  * evaluation reads each row once and keeps nothing of it after the batch is scored. Numeric
  * columns arrive with NULL already turned into NaN by DuckDB, so no per-value objects are made.
  */
-import { DataError } from '../errors.ts';
+import { ConfigurationError, DataError } from '../errors.ts';
 import { type Engine, ident } from './engine.ts';
 import { displayName, readSql, type Source } from './sources.ts';
 
@@ -44,7 +44,8 @@ export async function describeColumns(engine: Engine, source: Source): Promise<M
   return new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
 }
 
-function unreadable(source: Source, e: unknown): DataError {
+function unreadable(source: Source, e: unknown): ConfigurationError {
+  if (e instanceof ConfigurationError) return e; // already the user's to fix (out of memory)
   const detail = (e as Error).message.split('\n').find((l) => l.trim()) ?? String(e);
   return new DataError(`could not read '${displayName(source)}': ${detail}`, {
     fix: 'Run validate-data on the file to find the rows that do not parse.',
@@ -72,9 +73,9 @@ export async function* scan(
   );
   const missing = numeric.length ? `CAST(${numeric.map(missingTerm).join(' OR ')} AS INTEGER)` : '0';
   const sql = `SELECT ${[...select, `${missing} AS __missing`].join(', ')} FROM ${readSql(source)}`;
-  let result: Awaited<ReturnType<Engine['connection']['stream']>>;
+  let result: Awaited<ReturnType<Engine['stream']>>;
   try {
-    result = await engine.connection.stream(sql);
+    result = await engine.stream(sql);
   } catch (e) {
     throw unreadable(source, e);
   }

@@ -1,6 +1,6 @@
 /** The entry every bundled GitHub Action runs: `runs.main` points at a tiny per-step file calling this. */
 import { GitHubPlatform } from '../platform/github.ts';
-import { findStep } from '../steps/registry.ts';
+import { findStep } from '../steps/catalog.ts';
 import { runStep } from '../steps/runner.ts';
 
 export async function runAction(id: string): Promise<void> {

@@ -43,12 +43,15 @@ export function parseFlags(argv: readonly string[], set: FlagSet): ParsedArgs {
       });
     }
     let value: string;
+    // A next word that is itself an option means this one's value was left out, not that the
+    // option is its value: `--data --contract x` must not read '--contract' as the data path.
+    const next = argv[i + 1];
+    const valueMissing = next === undefined || next.startsWith('--');
     if (eq !== -1) value = arg.slice(eq + 1);
-    else if (set.booleans?.includes(name) && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')))
-      value = 'true';
-    else if (argv[i + 1] === undefined)
+    else if (valueMissing && set.booleans?.includes(name)) value = 'true';
+    else if (valueMissing)
       throw new InputError(`option '--${name}' needs a value`, {
-        fix: `Write --${name} <${set.flags[name]}>.`,
+        fix: `Write --${name} <${set.flags[name]}> (or --${name}=<value> for a value that starts with --).`,
       });
     else value = argv[++i]!;
     flags[name] =

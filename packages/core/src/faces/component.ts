@@ -1,7 +1,8 @@
 /**
  * gitlab-components/templates/<step>.yml from the step's schema. Inputs reach the CLI as job
- * variables with `expand: false`, never through the shell and never variable-expanded, so a
- * value with `$` or quotes arrives as typed.
+ * variables, never through the shell: GitLab expands CI/CD variables in them (`$CI_REGISTRY_IMAGE`,
+ * `${CI_COMMIT_SHORT_SHA}`) as in any job variable, `$$` stands for a literal `$`, and nothing
+ * else in a value (quotes, `;`, backticks, `$(…)`) means anything to GitLab or reaches a shell.
  */
 import { stringify } from 'yaml';
 import { kebabToEnv } from '../platform/port.ts';
@@ -34,10 +35,14 @@ export function componentTemplate(spec: StepSpec): string {
   const common = {
     as: { description: 'Name of the job this component adds.', default: spec.id },
     stage: { description: 'Stage the job runs in.', default: 'test' },
-    image: { description: 'Image the job runs in; it needs Node.js 24 and npm.', default: 'node:24-slim' },
+    image: {
+      description:
+        'Image the job runs in: Node.js 24 and npm on glibc (Debian, Ubuntu; not Alpine). The shell executor ignores it.',
+      default: 'node:24-slim',
+    },
     cli: {
       description:
-        'Command that starts the modelship CLI. The default installs the release matching this component.',
+        'Command that starts the modelship CLI. The default installs the release matching this component from the npm registry; use `modelship` for one installed in the image.',
       default: `npx --yes @modelship/cli@${VERSION}`,
     },
   };
@@ -54,12 +59,13 @@ export function componentTemplate(spec: StepSpec): string {
   );
   const variables: Record<string, unknown> = {};
   for (const name of Object.keys(spec.inputs)) {
-    variables[`MODELSHIP_INPUT_${kebabToEnv(name)}`] = { value: `$[[ inputs.${name} ]]`, expand: false };
+    // Expanded (GitLab's default) so `name: $CI_REGISTRY_IMAGE/model` works as users expect.
+    variables[`MODELSHIP_INPUT_${kebabToEnv(name)}`] = `$[[ inputs.${name} ]]`;
   }
   Object.assign(variables, {
     // Said outright rather than sniffed: runners and local emulators differ on GITLAB_CI.
     MODELSHIP_PLATFORM: 'gitlab',
-    MODELSHIP_CLI: { value: '$[[ inputs.cli ]]', expand: false },
+    MODELSHIP_CLI: '$[[ inputs.cli ]]',
     MODELSHIP_DOTENV: `${reports}.env`,
     MODELSHIP_JUNIT: `${reports}.junit.xml`,
     MODELSHIP_SUMMARY: `${reports}.md`,
@@ -69,7 +75,7 @@ export function componentTemplate(spec: StepSpec): string {
     stage: '$[[ inputs.stage ]]',
     image: '$[[ inputs.image ]]',
     variables,
-    // The CLI command is split into words on purpose; no input is ever part of it.
+    // The CLI command is split into words on purpose; no other input is ever part of it.
     script: [`$MODELSHIP_CLI ${spec.id}`],
     artifacts: {
       when: 'always',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InputError } from '../errors.ts';
-import { judgeGate, parseGates } from './gates.ts';
+import { judgeGate, MAX_GATE_DEPTH, MAX_GATE_LENGTH, parseGates } from './gates.ts';
 
 const names = ['accuracy', 'f1_macro', 'latency_p95_ms', 'baseline.accuracy', 'baseline.f1_macro'];
 const values = new Map([
@@ -71,4 +71,30 @@ test('an unknown metric lists the valid names and suggests the closest', () => {
     },
   );
   assert.throws(() => parseGates(['baseline.roc_auc < 1'], names), /unknown metric 'baseline.roc_auc'/);
+});
+
+test('a gate nested or long enough to exhaust the stack is refused with its limit', () => {
+  const nested = (depth: number) => `${'('.repeat(depth)}accuracy${')'.repeat(depth)} >= 0.9`;
+  assert.equal(judge(nested(MAX_GATE_DEPTH)).passed, true, 'the limit itself is allowed');
+  const refusals: [string, RegExp][] = [
+    [nested(MAX_GATE_DEPTH + 1), new RegExp(`nested more than ${MAX_GATE_DEPTH} levels deep`)],
+    [`accuracy >= ${'-'.repeat(MAX_GATE_DEPTH + 1)}1`, /nested more than/],
+    // 3,000 deep overflowed the stack; 20,000 deep crashed the process.
+    [nested(3000), new RegExp(`is 6015 characters long; the limit is ${MAX_GATE_LENGTH}`)],
+    [nested(20000), /is 40015 characters long/],
+    [`accuracy${' + accuracy'.repeat(200)} >= 0`, /characters long/],
+  ];
+  for (const [expr, what] of refusals) {
+    assert.throws(
+      () => parseGates(['accuracy >= 0.5', expr], names),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError, String(e));
+        assert.equal(e.where?.path, 'gates[1]');
+        assert.match(e.render(), what);
+        assert.doesNotMatch(e.render(), /\n/, 'one line');
+        return true;
+      },
+      expr.slice(0, 30),
+    );
+  }
 });

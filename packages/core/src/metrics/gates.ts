@@ -33,6 +33,13 @@ export interface GateResult {
   required: string;
 }
 
+/**
+ * The parser and evaluator recurse once per parenthesis, minus sign and operator, so a gate is
+ * bounded before it can exhaust the stack: real gates are one line with a few parentheses.
+ */
+export const MAX_GATE_LENGTH = 1000;
+export const MAX_GATE_DEPTH = 32;
+
 type Token = { kind: 'number' | 'name' | 'op' | 'paren'; text: string; at: number };
 
 const TOKEN =
@@ -61,6 +68,8 @@ const skipSpace = (s: string, at: number) => at + (s.slice(at).length - s.slice(
 /** Recursive descent over the tokens; each method consumes what it recognises. */
 class Parser {
   private i = 0;
+  /** Parentheses and unary minus signs open at the current token. */
+  private depth = 0;
   private readonly tokens: Token[];
   private readonly expr: string;
   private readonly path: string;
@@ -105,7 +114,7 @@ class Parser {
     const t = this.tokens[this.i];
     if (t?.text === '-') {
       this.i++;
-      return { kind: 'negate', operand: this.unary() };
+      return { kind: 'negate', operand: this.nested(t, () => this.unary()) };
     }
     return this.atom();
   }
@@ -115,12 +124,27 @@ class Parser {
     if (t?.kind === 'number') return { kind: 'number', value: Number(t.text) };
     if (t?.kind === 'name') return { kind: 'name', name: t.text, at: t.at };
     if (t?.text === '(') {
-      const inner = this.sum();
+      const inner = this.nested(t, () => this.sum());
       const close = this.tokens[this.i++];
       if (close?.text !== ')') throw this.fail(close, "expected ')'");
       return inner;
     }
     throw this.fail(t, 'expected a number, a metric name or (');
+  }
+
+  private nested(t: Token, parse: () => Node): Node {
+    if (++this.depth > MAX_GATE_DEPTH) {
+      throw gateError(
+        this.expr,
+        this.path,
+        t.at,
+        `nested more than ${MAX_GATE_DEPTH} levels deep`,
+        `Write the gate with at most ${MAX_GATE_DEPTH} nested parentheses or minus signs.`,
+      );
+    }
+    const node = parse();
+    this.depth--;
+    return node;
   }
 
   private fail(t: Token | undefined, what: string): InputError {
@@ -137,11 +161,29 @@ function gateError(expr: string, path: string, at: number, what: string, fix?: s
   });
 }
 
-/** Parses every gate and checks each name against the metrics this run will produce. */
-export function parseGates(exprs: readonly string[], names: readonly string[], input = 'gates'): Gate[] {
+/**
+ * Parses every gate and checks each name against the metrics this run will produce; without
+ * `names`, only the syntax (so a broken gate fails before any model is opened).
+ */
+export function parseGates(
+  exprs: readonly string[],
+  names: readonly string[] | undefined,
+  input = 'gates',
+): Gate[] {
   return exprs.map((expr, i) => {
     const path = `${input}[${i}]`;
+    if (expr.length > MAX_GATE_LENGTH) {
+      const start = `${expr.slice(0, 40)}…`;
+      throw new InputError(
+        `gate '${start}' is ${expr.length} characters long; the limit is ${MAX_GATE_LENGTH}`,
+        {
+          where: { path },
+          fix: 'A gate is one short comparison, e.g. `accuracy >= 0.9`; split long conditions into several gates.',
+        },
+      );
+    }
     const gate = new Parser(tokenize(expr, path), expr, path).gate();
+    if (!names) return gate;
     for (const name of namesIn(gate.left).concat(namesIn(gate.right))) {
       if (names.includes(name.name)) continue;
       const guess = closest(name.name, names);

@@ -5,7 +5,7 @@
  * kept per scope until it expires). Tokens and passwords are registered as secrets so no log
  * line can carry them.
  */
-import { addSecret } from '../platform/redact.ts';
+import { addSecret } from '../secrets/redact.ts';
 import { type Access, credentialsRefused, denied, RegistryError, unauthenticated } from './errors.ts';
 
 export interface Credentials {

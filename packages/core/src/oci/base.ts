@@ -12,7 +12,7 @@ import { formatPlatform, parseConfig, parseManifest, pickPlatform, samePlatform 
 import { readLayout } from './layout.ts';
 import { manifestReference, parseReference } from './reference.ts';
 import { readAll, type Store } from './store.ts';
-import type { Descriptor, Platform } from './types.ts';
+import type { Descriptor, ImagePlatform } from './types.ts';
 
 export interface Base {
   /** As the user named it, and where its blobs are. */
@@ -26,12 +26,13 @@ export interface Base {
 }
 
 export interface BaseOptions {
-  platform: Platform;
+  platform: ImagePlatform;
   credentials?: Credentials;
   /** Registry host the credentials are for: they are only sent there. */
   credentialsHost?: string;
   insecure?: boolean;
   log?: Logger;
+  signal?: AbortSignal;
 }
 
 export async function resolveBase(name: string, o: BaseOptions): Promise<Base> {
@@ -41,6 +42,7 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<Base> {
     ...(o.credentials && o.credentialsHost === ref.registry && { credentials: o.credentials }),
     ...(o.insecure && { insecure: true }),
     ...(o.log && { log: o.log }),
+    ...(o.signal && { signal: o.signal }),
   });
   const store: Store = { kind: 'registry', registry, repo: ref.repository };
   let got = await registry.getManifest(ref.repository, manifestReference(ref)).catch((e: unknown) => {
@@ -86,7 +88,7 @@ async function fromLayout(name: string): Promise<Base> {
   };
 }
 
-function noPlatform(name: string, want: Platform, manifests: Descriptor[]): InputError {
+function noPlatform(name: string, want: ImagePlatform, manifests: Descriptor[]): InputError {
   const have = manifests
     .map((m) => (m.platform ? formatPlatform(m.platform) : 'unknown'))
     .filter((p) => p !== 'unknown/unknown');
@@ -96,7 +98,7 @@ function noPlatform(name: string, want: Platform, manifests: Descriptor[]): Inpu
   });
 }
 
-function checkPlatform(name: string, config: Record<string, unknown>, want: Platform) {
+function checkPlatform(name: string, config: Record<string, unknown>, want: ImagePlatform) {
   const { os, architecture, variant } = config;
   if (typeof os !== 'string' || typeof architecture !== 'string') return; // the base does not say
   const have = { os, architecture, ...(typeof variant === 'string' && { variant }) };

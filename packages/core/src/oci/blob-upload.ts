@@ -9,10 +9,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { formatBytes, formatRate } from '../format/bytes.ts';
+import { discard } from '../net/exchange.ts';
+import { retryDelayMs, sleep } from '../net/retry.ts';
 import { repositoryScope } from './auth.ts';
 import type { Registry } from './client.ts';
+import { errorBody, parseErrors } from './error-body.ts';
 import { RegistryError } from './errors.ts';
-import { backoffMs, discard, errorBody, parseErrors, sleep } from './transport.ts';
 import type { BlobSource } from './types.ts';
 
 interface Session {
@@ -70,11 +73,11 @@ class Upload {
         return await this.finish(session);
       } catch (e) {
         if (!isPassing(e) || ++failures > this.reg.retries) throw e;
-        const ms = backoffMs(failures - 1, this.reg.backoffMs);
+        const ms = retryDelayMs(this.reg.retry, failures);
         this.reg.log?.debug(
           `upload of ${this.source.digest} to ${this.repo} failed (${(e as Error).message}); retry ${failures} in ${ms} ms`,
         );
-        await sleep(ms);
+        await sleep(ms, this.reg.signal);
         // A PUT whose answer was lost may have stored the blob after all.
         const putting = monolithic || session.offset >= size;
         if (putting && (await this.reg.blobSize(this.repo, this.source.digest)) !== undefined) return;
@@ -205,12 +208,10 @@ class Upload {
     const rate = this.sent / seconds;
     const eta = rate > 0 ? Math.ceil((size - offset) / rate) : undefined;
     this.reg.log?.progress(
-      `${this.repo} ${digest.slice(7, 19)}: ${Math.floor((offset / size) * 100)}% (${mib(offset)} of ${mib(size)} MiB, ${mib(rate)} MiB/s${eta === undefined ? '' : `, ${eta} s left`})`,
+      `${this.repo} ${digest.slice(7, 19)}: ${Math.floor((offset / size) * 100)}% (${formatBytes(offset)} of ${formatBytes(size)}, ${formatRate(rate)}${eta === undefined ? '' : `, ${eta} s left`})`,
     );
   }
 }
-
-const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 
 /** The registry no longer knows the upload; caught like a network failure, it leads to a restart. */
 class SessionGone extends Error {

@@ -8,27 +8,18 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { InputError } from '../errors.ts';
+import { discard, type Payload, readBody } from '../net/exchange.ts';
+import { type Answer, type RequestOptions, request, requestBuffered } from '../net/http.ts';
+import { linkTo } from '../net/link.ts';
+import { NetworkError } from '../net/network-error.ts';
+import { isRetryableStatus, NO_RETRY, type RetryPolicy } from '../net/retry.ts';
 import type { Logger } from '../platform/port.ts';
 import { Authenticator, accessOf, type Credentials, repositoryScope, type Sent } from './auth.ts';
 import { uploadBlob } from './blob-upload.ts';
 import { sha256Bytes } from './digest.ts';
+import { describeErrors, errorBody, parseErrors } from './error-body.ts';
 import { denied, RegistryError, unreachable } from './errors.ts';
 import { isValidDigest, isValidRepository, isValidTag } from './reference.ts';
-import {
-  backoffMs,
-  describeErrors,
-  discard,
-  errorBody,
-  isNetworkError,
-  isRetryableStatus,
-  isTransientNetworkError,
-  type Payload,
-  parseErrors,
-  readBody,
-  retryAfterMs,
-  send,
-  sleep,
-} from './transport.ts';
 import { type BlobSource, MEDIA } from './types.ts';
 
 export type { Credentials } from './auth.ts';
@@ -48,6 +39,8 @@ export interface RegistryOptions {
   backoffMs?: number;
   /** A socket idle this long fails the exchange (and it is retried); default 10 minutes. */
   timeoutMs?: number;
+  /** Stops every call in flight, and the waits between retries. */
+  signal?: AbortSignal;
 }
 
 export interface PushOptions {
@@ -93,7 +86,6 @@ export const MANIFEST_TYPES = [MEDIA.ociManifest, MEDIA.ociIndex, MEDIA.dockerMa
 const MiB = 1024 * 1024;
 /** Well above the 4 MiB the distribution spec asks registries to accept. */
 const MANIFEST_LIMIT = 8 * MiB;
-const MAX_REDIRECTS = 5;
 const LOCAL = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
 export class Registry {
@@ -106,9 +98,13 @@ export class Registry {
   readonly backoffMs: number;
   readonly timeoutMs: number;
   readonly log: Logger | undefined;
+  /** How calls, and blob uploads that broke off, are retried: exponential backoff with jitter. */
+  readonly retry: RetryPolicy;
+  readonly signal: AbortSignal | undefined;
   /** Request-body bytes handed to the network by this client, retries included. */
   bytesSent = 0;
   private readonly auth: Authenticator;
+  private readonly http: RequestOptions;
 
   private constructor(host: string, options: RegistryOptions) {
     let name = host.trim();
@@ -131,6 +127,10 @@ export class Registry {
     this.backoffMs = options.backoffMs ?? 500;
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
     this.log = options.log;
+    // Retry-After is honoured up to a minute, so a registry cannot stall a push for hours.
+    this.retry = { tries: this.retries + 1, baseMs: this.backoffMs, maxMs: 60_000, jitter: true };
+    this.signal = options.signal;
+    this.http = { timeoutMs: this.timeoutMs, log: this.log, signal: this.signal };
     this.auth = new Authenticator(name, options.credentials, (url, headers) => this.tokenGet(url, headers));
   }
 
@@ -352,9 +352,7 @@ export class Registry {
       if (res.statusCode !== 200) throw await this.failure(res, `list the tags of ${repo}`, pull(repo));
       const page = JSON.parse((await readBody(res, MANIFEST_LIMIT)).toString()) as { tags?: string[] | null };
       tags.push(...(page.tags ?? []));
-      const link = res.headers.link;
-      const next = nextLink(Array.isArray(link) ? link.join(', ') : link);
-      url = next ? new URL(next, this.base) : undefined;
+      url = linkTo(res.headers.link, 'next', this.base);
     }
     return tags;
   }
@@ -383,23 +381,36 @@ export class Registry {
    */
   async request(call: Call): Promise<IncomingMessage> {
     const url = typeof call.url === 'string' ? new URL(call.url, this.base) : call.url;
-    const tries = call.retry === false ? 1 : this.retries + 1;
-    let attempt = 0;
+    let sent: Sent = { scheme: 'none', header: undefined, fetched: false };
     // Whether what we send now is the newest we can get: a 401 to it is final.
     let fresh = false;
-    for (;;) {
-      const sent = await this.auth.authorize(call.scopes);
+    // Asked before every attempt, so a token that expired during a retry's wait is renewed.
+    const auth = async (): Promise<Record<string, string>> => {
+      sent = await this.auth.authorize(call.scopes);
       fresh ||= sent.fetched;
-      let res: IncomingMessage;
+      // Credentials are for the registry only, never for an upload or storage URL elsewhere.
+      return sent.header && url.origin === this.base.origin ? { authorization: sent.header } : {};
+    };
+    const options: RequestOptions = {
+      ...this.http,
+      retry: call.retry === false ? NO_RETRY : this.retry,
+      repeatable: true,
+      redirect: call.follow ? 'follow' : 'manual',
+      onSent: (n) => {
+        this.bytesSent += n;
+        call.onSent?.(n);
+      },
+    };
+    for (;;) {
+      let res: Answer;
       try {
-        res = await this.exchange(call, url, sent);
+        res = await request(
+          url,
+          { method: call.method, headers: call.headers, body: call.body, auth },
+          options,
+        );
       } catch (e) {
-        if (!isNetworkError(e)) throw e;
-        if (isTransientNetworkError(e) && ++attempt < tries) {
-          await this.pause(attempt, undefined, `${call.method} ${url.pathname}: ${(e as Error).message}`);
-          continue;
-        }
-        throw unreachable(this.host, e, attempt);
+        throw e instanceof NetworkError ? unreachable(this.host, e, e.attempts) : e;
       }
       if (res.statusCode === 401) {
         discard(res);
@@ -409,77 +420,24 @@ export class Registry {
       }
       const status = res.statusCode ?? 0;
       if (!isRetryableStatus(status)) return res;
-      const body = await errorBody(res);
-      if (++attempt < tries) {
-        await this.pause(
-          attempt,
-          retryAfterMs(res.headers),
-          `${call.method} ${url.pathname} answered ${status}`,
-        );
-        continue;
-      }
-      const errors = describeErrors(parseErrors(body));
+      const errors = describeErrors(parseErrors(await errorBody(res)));
       throw new RegistryError(
         'server',
-        `registry ${this.host} answered ${status} to ${call.method} ${url.pathname}${errors ? ` (${errors})` : ''}${attempt > 1 ? ` ${attempt} times` : ''}`,
+        `registry ${this.host} answered ${status} to ${call.method} ${url.pathname}${errors ? ` (${errors})` : ''}${res.attempts > 1 ? ` ${res.attempts} times` : ''}`,
         { status, fix: 'The registry is failing or overloaded; try again later, or ask its operator' },
       );
     }
-  }
-
-  private async exchange(call: Call, start: URL, sent: Sent): Promise<IncomingMessage> {
-    let url = start;
-    for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { ...call.headers };
-      // Credentials are for the registry only, never for the storage it redirects to.
-      if (sent.header && url.origin === this.base.origin) headers.authorization = sent.header;
-      const res = await send(
-        { method: call.method, url, headers, body: call.body },
-        {
-          timeoutMs: this.timeoutMs,
-          onSent: (n) => {
-            this.bytesSent += n;
-            call.onSent?.(n);
-          },
-        },
-      );
-      this.log?.debug(`${call.method} ${url.host}${url.pathname} → ${res.statusCode}`);
-      const location = res.headers.location;
-      if (!call.follow || !isRedirect(res.statusCode) || !location || hop >= MAX_REDIRECTS) return res;
-      discard(res);
-      url = new URL(location, url);
-    }
-  }
-
-  private async pause(attempt: number, retryAfter: number | undefined, why: string): Promise<void> {
-    const ms = retryAfter ?? backoffMs(attempt - 1, this.backoffMs);
-    this.log?.debug(`${why}; retry ${attempt} of ${this.retries} in ${ms} ms`);
-    await sleep(ms);
   }
 
   private async tokenGet(
     url: URL,
     headers: Record<string, string>,
   ): Promise<{ status: number; body: Buffer }> {
-    for (let attempt = 1; ; attempt++) {
-      let res: IncomingMessage;
-      try {
-        res = await send({ method: 'GET', url, headers }, { timeoutMs: this.timeoutMs });
-      } catch (e) {
-        if (isTransientNetworkError(e) && attempt <= this.retries) {
-          await this.pause(attempt, undefined, `token server ${url.host}: ${(e as Error).message}`);
-          continue;
-        }
-        if (isNetworkError(e)) throw unreachable(url.host, e, attempt);
-        throw e;
-      }
-      const status = res.statusCode ?? 0;
-      const body = await readBody(res, MANIFEST_LIMIT);
-      if (isRetryableStatus(status) && attempt <= this.retries) {
-        await this.pause(attempt, retryAfterMs(res.headers), `token server ${url.host} answered ${status}`);
-        continue;
-      }
-      return { status, body };
+    try {
+      const options = { ...this.http, retry: this.retry, redirect: 'manual' as const, limit: MANIFEST_LIMIT };
+      return await requestBuffered(url, { method: 'GET', auth: headers }, options);
+    } catch (e) {
+      throw e instanceof NetworkError ? unreachable(url.host, e, e.attempts) : e;
     }
   }
 
@@ -535,8 +493,6 @@ export class Registry {
 
 const pull = (repo: string) => [repositoryScope(repo, 'pull')];
 const push = (repo: string) => [repositoryScope(repo, 'push')];
-const isRedirect = (status: number | undefined) =>
-  status !== undefined && [301, 302, 303, 307, 308].includes(status);
 
 function blobPath(repo: string, digest: string): string {
   return `/v2/${checkRepository(repo)}/blobs/${checkDigest(digest)}`;
@@ -574,14 +530,4 @@ function mediaTypeOf(res: IncomingMessage, bytes: Buffer): string {
     if (typeof own === 'string') return own;
   } catch {}
   return header ?? MEDIA.ociManifest;
-}
-
-/** `</v2/x/tags/list?last=b&n=2>; rel="next"` → the URL. */
-function nextLink(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(',')) {
-    const m = /<([^>]*)>\s*;(.*)/.exec(part.trim());
-    if (m && /rel="?next"?/.test(m[2]!)) return m[1];
-  }
-  return undefined;
 }

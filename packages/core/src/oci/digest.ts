@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { cacheRoot } from '../platform/native.ts';
-import { writeFileAtomic } from '../report/files.ts';
 import { isValidDigest } from './reference.ts';
 
 export interface Digested {

@@ -9,7 +9,7 @@
 import { InputError } from '../errors.ts';
 import { sha256Bytes } from './digest.ts';
 import { isValidDigest } from './reference.ts';
-import { type Descriptor, MEDIA, type Platform } from './types.ts';
+import { type Descriptor, type ImagePlatform, MEDIA } from './types.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
 
@@ -58,7 +58,7 @@ export interface ImageConfigOptions {
   /** The base image's config, parsed; its settings, layers and history carry over. */
   base?: Record<string, unknown>;
   /** Needed without a base; with one, it must agree (we do not re-target a base). */
-  platform?: Platform;
+  platform?: ImagePlatform;
   /** Set or replace variables; the base's others stay, in their order. */
   env?: Record<string, string>;
   /** Setting an entrypoint without a cmd clears the base's cmd, as a Dockerfile ENTRYPOINT does. */
@@ -113,9 +113,9 @@ export function imageConfig(o: ImageConfigOptions): Buffer {
   });
 }
 
-function configPlatform(base: Record<string, unknown>, given: Platform | undefined): Platform {
+function configPlatform(base: Record<string, unknown>, given: ImagePlatform | undefined): ImagePlatform {
   if (typeof base.os === 'string' && typeof base.architecture === 'string') {
-    const fromBase: Platform = { os: base.os, architecture: base.architecture };
+    const fromBase: ImagePlatform = { os: base.os, architecture: base.architecture };
     if (typeof base.variant === 'string') fromBase.variant = base.variant;
     if (given && !samePlatform(given, fromBase)) {
       throw new InputError(`the base image is ${formatPlatform(fromBase)}, not ${formatPlatform(given)}`, {
@@ -315,13 +315,13 @@ const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64
 /** The variant an architecture has when none is written (containerd's normalisation). */
 const DEFAULT_VARIANT: Record<string, string> = { amd64: 'v1', arm64: 'v8', arm: 'v7' };
 
-function normalize(p: Platform): Platform {
+function normalize(p: ImagePlatform): ImagePlatform {
   const architecture = ARCH_ALIASES[p.architecture] ?? p.architecture;
   const variant = p.variant || DEFAULT_VARIANT[architecture];
   return variant ? { os: p.os, architecture, variant } : { os: p.os, architecture };
 }
 
-export function samePlatform(a: Platform, b: Platform): boolean {
+export function samePlatform(a: ImagePlatform, b: ImagePlatform): boolean {
   const [x, y] = [normalize(a), normalize(b)];
   return x.os === y.os && x.architecture === y.architecture && x.variant === y.variant;
 }
@@ -330,7 +330,7 @@ export function samePlatform(a: Platform, b: Platform): boolean {
  * The index entry for a platform; `linux/arm64` matches an entry with or without `v8`. Without a
  * variant, an architecture that has no default one matches any.
  */
-export function pickPlatform(index: { manifests?: unknown }, want: Platform): Descriptor | undefined {
+export function pickPlatform(index: { manifests?: unknown }, want: ImagePlatform): Descriptor | undefined {
   const manifests = Array.isArray(index.manifests) ? (index.manifests as Descriptor[]) : [];
   const w = normalize(want);
   return manifests.find((m) => {
@@ -340,10 +340,11 @@ export function pickPlatform(index: { manifests?: unknown }, want: Platform): De
   });
 }
 
-export const formatPlatform = (p: Platform) => [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+export const formatPlatform = (p: ImagePlatform) =>
+  [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 
 /** `os/architecture[/variant]`, e.g. `linux/amd64` or `linux/arm64/v8`. */
-export function parsePlatform(text: string): Platform {
+export function parsePlatform(text: string): ImagePlatform {
   const parts = text.trim().toLowerCase().split('/');
   const ok = parts.length >= 2 && parts.length <= 3 && parts.every((p) => /^[a-z0-9][a-z0-9._-]*$/.test(p));
   if (!ok) {

@@ -6,12 +6,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../errors.ts';
-import { writeFileAtomic } from '../report/files.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { CHUNK, type Digested, sha256Bytes } from './digest.ts';
 import { canonicalJson } from './image.ts';
 import { isValidDigest } from './reference.ts';
@@ -33,19 +33,26 @@ export function blobPath(dir: string, digest: string): string {
   return join(dir, 'blobs', 'sha256', hex);
 }
 
-/** Creates the layout's skeleton if missing; an existing layout is left as it is. */
-export async function initLayout(dir: string): Promise<void> {
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+/**
+ * Marks a directory as a layout. Written with the first manifest, not the first blob: a directory
+ * whose writing stopped halfway holds only blobs, and nothing mistakes it for a layout.
+ */
+async function markLayout(dir: string): Promise<void> {
   const marker = join(dir, 'oci-layout');
   if (!(await exists(marker))) await writeFileAtomic(marker, '{"imageLayoutVersion":"1.0.0"}');
 }
 
-/** Stores a blob; one already there with the right size is kept (the name is its content's hash). */
-export async function putBlob(dir: string, blob: BlobSource | Buffer): Promise<Digested> {
-  await initLayout(dir);
+/**
+ * Stores a blob; one already there with the right size is kept (the name is its content's hash).
+ * With `reuse`, a blob another layout holds is hard-linked from it instead of read again.
+ */
+export async function putBlob(dir: string, blob: BlobSource | Buffer, reuse?: string): Promise<Digested> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   const expected = Buffer.isBuffer(blob) ? { digest: sha256Bytes(blob), size: blob.length } : blob;
   const path = blobPath(dir, expected.digest);
-  if ((await sizeOf(path)) === expected.size) return { digest: expected.digest, size: expected.size };
+  const done = { digest: expected.digest, size: expected.size };
+  if ((await sizeOf(path)) === expected.size) return done;
+  if (reuse && (await linkFrom(blobPath(reuse, expected.digest), expected.size, path))) return done;
   if (Buffer.isBuffer(blob)) {
     await writeFileAtomic(path, blob);
     return expected;
@@ -95,6 +102,8 @@ export async function putManifest(dir: string, manifest: Buffer, o: TagOptions):
   descriptor.annotations = { ...o.annotations, [REF_NAME]: o.tag };
   const index = (await readIndex(dir)) ?? { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] };
   index.manifests = [...index.manifests.filter((m) => m.annotations?.[REF_NAME] !== o.tag), descriptor];
+  await markLayout(dir);
+  // Last, and atomically: index.json is what makes every blob above reachable.
   await writeFileAtomic(join(dir, 'index.json'), canonicalJson(index));
   return descriptor;
 }
@@ -186,3 +195,12 @@ const sizeOf = (path: string) =>
     () => -1,
   );
 const exists = (path: string) => sizeOf(path).then((s) => s >= 0);
+
+/** A hard link to `from` when it has the expected size; false when it cannot be had that way. */
+async function linkFrom(from: string, size: number, to: string): Promise<boolean> {
+  if ((await sizeOf(from)) !== size) return false;
+  return link(from, to).then(
+    () => true,
+    () => false,
+  );
+}

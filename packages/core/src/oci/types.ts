@@ -18,7 +18,8 @@ export const MEDIA = {
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
 } as const;
 
-export interface Platform {
+/** The OS and architecture an image runs on (`linux/arm64/v8`); not the CI (platform/port.ts). */
+export interface ImagePlatform {
   architecture: string;
   os: string;
   variant?: string;
@@ -30,7 +31,7 @@ export interface Descriptor {
   digest: string;
   size: number;
   annotations?: Record<string, string>;
-  platform?: Platform;
+  platform?: ImagePlatform;
   artifactType?: string;
 }
 

@@ -79,6 +79,7 @@ export function planFeeds(
       );
     }
   }
+  refuseNonTabular(sig, model);
   for (const c of chosen) {
     if (!all.has(c)) {
       throw new InputError(`feature column '${c}' is not in the data`, {
@@ -120,16 +121,22 @@ export function planFeeds(
   const input = sig.inputs[0]!;
   const features = chosen.length ? [...chosen] : [...numeric];
   const width = input.shape[1];
+  if (input.shape.length === 1) {
+    throw new InputError(
+      `model '${model}' input ${formatTensor(input)} takes one column, and the data has no column named '${input.name}'`,
+      {
+        where: { path: 'model' },
+        fix: `An input of rank 1 is fed the column of the same name: rename the column or the input. ${show()}.`,
+      },
+    );
+  }
   if (input.shape.length !== 2 || (isFixed(width) && width !== features.length)) {
     const expects = input.shape.length === 2 ? `${width} features` : `a tensor of rank ${input.shape.length}`;
     throw new InputError(
       `model '${model}' expects ${expects} but the data gives ${features.length} (${features.join(', ')})`,
       {
         where: { path: chosen.length ? 'feature-columns' : 'model' },
-        fix: `Set feature-columns to the ${isFixed(width) ? width : ''} columns the model was trained on, in its order. ${show()}.`.replace(
-          '  ',
-          ' ',
-        ),
+        fix: `Set feature-columns to the ${isFixed(width) ? `${width} ` : ''}columns the model was trained on, in its order. ${show()}.`,
       },
     );
   }
@@ -149,6 +156,23 @@ export function planFeeds(
     );
   }
   return { mode: 'matrix', features, inputs: [{ name: input.name, type: input.type as FeedType, rank: 2 }] };
+}
+
+/**
+ * Columns of a table fill a matrix [N, features] or vectors [N] / [N, 1], nothing of higher
+ * rank; an image or sequence model is refused in words, before any advice about columns that
+ * could never work.
+ */
+function refuseNonTabular(sig: Signature, model: string) {
+  const input = sig.inputs.find((i) => i.shape.length > 2);
+  if (!input) return;
+  throw new InputError(
+    `model '${model}' input ${formatTensor(input)} has rank ${input.shape.length}; evaluate-model feeds tabular models only: one input of rank 2 [N, features], or one input per column of rank 1 [N] or [N, 1], named after its column`,
+    {
+      where: { path: 'model' },
+      fix: "Evaluate image, sequence and other tensor models with their own harness, or export a model that takes the table's feature columns.",
+    },
+  );
 }
 
 const LABEL_TYPES = ['int64', 'int32', 'string'];

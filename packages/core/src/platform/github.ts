@@ -7,9 +7,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { InputError, type Location } from '../errors.ts';
 import { type PullRequest, upsertGitHubComment } from '../report/comments/github.ts';
 import { renderMarkdown } from '../report/markdown.ts';
-import type { StepSpec } from '../steps/spec.ts';
-import type { CommentOutcome, Platform, StepResult } from './port.ts';
-import { addSecret, redact } from './redact.ts';
+import { addSecret, redact } from '../secrets/redact.ts';
+import type { CommentOutcome, Platform, StepIdentity, StepResult } from './port.ts';
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -47,14 +46,10 @@ export class GitHubPlatform implements Platform {
     this.env = env;
   }
 
-  readInputs(spec: StepSpec): Record<string, string | undefined> {
+  readInputs(spec: StepIdentity): Record<string, string | undefined> {
     const raw: Record<string, string | undefined> = {};
-    for (const [name, f] of Object.entries(spec.inputs)) {
-      // The runner upper-cases the name and turns spaces, not dashes, into underscores.
-      const value = this.env[`INPUT_${name.toUpperCase()}`];
-      if (value !== undefined && f.secret && value !== '') this.mask(value);
-      raw[name] = value;
-    }
+    // The runner upper-cases the name and turns spaces, not dashes, into underscores.
+    for (const name of Object.keys(spec.inputs)) raw[name] = this.env[`INPUT_${name.toUpperCase()}`];
     return raw;
   }
 
@@ -97,10 +92,11 @@ export class GitHubPlatform implements Platform {
     }
   }
 
-  async publish(_spec: StepSpec, result: StepResult) {
+  async publish(_spec: StepIdentity, result: StepResult) {
     for (const c of result.checks) {
-      if (c.status === 'fail') command('error', c.message, { title: c.id });
-      else if (c.status === 'warn') command('warning', c.message, { title: c.id });
+      const props = { title: c.id, ...locationProps(c.where) };
+      if (c.status === 'fail') command('error', c.message, props);
+      else if (c.status === 'warn') command('warning', c.message, props);
     }
     const outputs = Object.fromEntries(
       Object.entries(result.outputs).map(([k, v]) => [k, redact(String(v))]),

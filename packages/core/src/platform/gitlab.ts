@@ -2,18 +2,20 @@
  * GitLab CI: the component template passes inputs as MODELSHIP_INPUT_* job variables (never
  * through the shell), and the step answers with a dotenv report (outputs for later jobs via
  * `needs:`), a JUnit report (one test case per check for the MR widget), a Markdown summary
- * file, and collapsible sections in the job log.
+ * file, and collapsible sections in the job log. A step that stops with an error leaves the same
+ * reports (see gitlab-failure.ts), as the components' README promises.
  */
 import { join } from 'node:path';
+import type { Location } from '../errors.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
 import { type MergeRequest, upsertGitLabNote } from '../report/comments/gitlab.ts';
-import { writeFileAtomic } from '../report/files.ts';
 import { renderJUnit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { renderTerminal } from '../report/terminal.ts';
-import type { StepSpec } from '../steps/spec.ts';
+import { redact } from '../secrets/redact.ts';
+import { failureResult } from './gitlab-failure.ts';
 import { LocalPlatform } from './local.ts';
-import { type CommentOutcome, kebabToEnv, type StepResult } from './port.ts';
-import { redact } from './redact.ts';
+import { type CommentOutcome, kebabToEnv, type StepIdentity, type StepResult } from './port.ts';
 
 let sections = 0;
 
@@ -40,28 +42,49 @@ export class GitLabPlatform extends LocalPlatform {
   }
 
   /** Where the template asked for the report files; defaults keep a bare CLI call working. */
-  private path(kind: 'DOTENV' | 'JUNIT' | 'SUMMARY' | 'METRICS', spec: StepSpec, ext: string) {
-    return this.env[`MODELSHIP_${kind}`] || join('modelship-reports', `${spec.id}.${ext}`);
+  private path(kind: 'DOTENV' | 'JUNIT' | 'SUMMARY' | 'METRICS', step: string, ext: string) {
+    return this.env[`MODELSHIP_${kind}`] || join('modelship-reports', `${step}.${ext}`);
   }
 
-  override async publish(spec: StepSpec, result: StepResult) {
+  /** The step this job runs, known once its inputs are read: a later error still leaves reports. */
+  private step: string | undefined;
+  override readInputs(spec: StepIdentity) {
+    this.step = spec.id;
+    return super.readInputs(spec);
+  }
+
+  override error(message: string, where?: Location) {
+    super.error(message, where);
+    const step = this.step;
+    if (!step) return;
+    // Not awaited (the port's error() is synchronous): Node stays alive until the files are written.
+    void this.writeReports(step, failureResult(step, redact(message))).catch((e: unknown) =>
+      this.warn(`could not write the reports of ${step}: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  override async publish(spec: StepIdentity, result: StepResult) {
     this.write(renderTerminal(result.summary).trimEnd());
+    await this.writeReports(spec.id, result);
+  }
+
+  private async writeReports(step: string, result: StepResult) {
     // dotenv values are one line each; GitLab rejects the whole report otherwise.
     const dotenv = Object.entries(result.outputs)
-      .map(([k, v]) => `${dotenvKey(spec.id, k)}=${redact(String(v)).replace(/\r?\n/g, ' ')}`)
+      .map(([k, v]) => `${dotenvKey(step, k)}=${redact(String(v)).replace(/\r?\n/g, ' ')}`)
       .join('\n');
-    await writeFileAtomic(this.path('DOTENV', spec, 'env'), `${dotenv}\n`);
+    await writeFileAtomic(this.path('DOTENV', step, 'env'), `${dotenv}\n`);
     await writeFileAtomic(
-      this.path('JUNIT', spec, 'junit.xml'),
-      redact(renderJUnit(spec.id, result.checks, result.seconds)),
+      this.path('JUNIT', step, 'junit.xml'),
+      redact(renderJUnit(step, result.checks, result.seconds)),
     );
-    await writeFileAtomic(this.path('SUMMARY', spec, 'md'), redact(renderMarkdown(result.summary)));
-    if (result.metrics) {
+    await writeFileAtomic(this.path('SUMMARY', step, 'md'), redact(renderMarkdown(result.summary)));
+    if (result.headline) {
       // The metrics report is `name value` per line; GitLab shows the change against the target branch.
-      const lines = Object.entries(result.metrics)
+      const lines = Object.entries(result.headline)
         .filter(([, v]) => Number.isFinite(v))
         .map(([k, v]) => `${k} ${v}\n`);
-      await writeFileAtomic(this.path('METRICS', spec, 'metrics.txt'), lines.join(''));
+      await writeFileAtomic(this.path('METRICS', step, 'metrics.txt'), lines.join(''));
     }
   }
 

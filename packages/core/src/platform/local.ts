@@ -3,10 +3,15 @@
  * on stderr and the outputs as one JSON object on stdout, so `| jq` works.
  */
 import { formatLocation, type Location } from '../errors.ts';
-import { renderTerminal } from '../report/terminal.ts';
-import type { StepSpec } from '../steps/spec.ts';
-import { type CommentOutcome, kebabToEnv, type Platform, type StepResult } from './port.ts';
-import { addSecret, redact } from './redact.ts';
+import { paint, renderTerminal } from '../report/terminal.ts';
+import { addSecret, redact } from '../secrets/redact.ts';
+import {
+  type CommentOutcome,
+  kebabToEnv,
+  type Platform,
+  type StepIdentity,
+  type StepResult,
+} from './port.ts';
 
 export class LocalPlatform implements Platform {
   readonly name: 'local' | 'gitlab' = 'local';
@@ -14,18 +19,22 @@ export class LocalPlatform implements Platform {
 
   protected readonly flags: Record<string, string>;
   protected readonly env: NodeJS.ProcessEnv;
-  constructor(flags: Record<string, string>, env: NodeJS.ProcessEnv = process.env) {
+  /** ANSI colour on stderr: decided by platform/detect for a terminal, off for logs and files. */
+  protected readonly colour: boolean;
+  constructor(
+    flags: Record<string, string>,
+    env: NodeJS.ProcessEnv = process.env,
+    options: { colour?: boolean } = {},
+  ) {
     this.flags = flags;
     this.env = env;
+    this.colour = options.colour ?? false;
   }
 
-  readInputs(spec: StepSpec): Record<string, string | undefined> {
+  readInputs(spec: StepIdentity): Record<string, string | undefined> {
     const raw: Record<string, string | undefined> = {};
-    for (const [name, f] of Object.entries(spec.inputs)) {
-      const value = this.flags[name] ?? this.env[`MODELSHIP_INPUT_${kebabToEnv(name)}`];
-      if (value && f.secret) this.mask(value);
-      raw[name] = value;
-    }
+    for (const name of Object.keys(spec.inputs))
+      raw[name] = this.flags[name] ?? this.env[`MODELSHIP_INPUT_${kebabToEnv(name)}`];
     for (const name of Object.keys(this.flags)) if (!(name in raw)) raw[name] = this.flags[name];
     return raw;
   }
@@ -55,10 +64,10 @@ export class LocalPlatform implements Platform {
   }
   warn(message: string, where?: Location) {
     const place = formatLocation(where);
-    this.write(`warning: ${place ? `${place}: ` : ''}${message}`);
+    this.write(`${paint('warning:', 'yellow', this.colour)} ${place ? `${place}: ` : ''}${message}`);
   }
   error(message: string, _where?: Location) {
-    this.write(`error: ${message}`);
+    this.write(`${paint('error:', 'red', this.colour)} ${message}`);
   }
   mask(secret: string) {
     addSecret(secret);
@@ -68,8 +77,8 @@ export class LocalPlatform implements Platform {
     return fn();
   }
 
-  async publish(_spec: StepSpec, result: StepResult) {
-    this.write(renderTerminal(result.summary).trimEnd());
+  async publish(_spec: StepIdentity, result: StepResult) {
+    this.write(renderTerminal(result.summary, { colour: this.colour }).trimEnd());
     process.stdout.write(`${redact(JSON.stringify(result.outputs, null, 2))}\n`);
   }
 

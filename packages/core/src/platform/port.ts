@@ -4,7 +4,6 @@
  */
 import type { Location } from '../errors.ts';
 import type { CheckResult, Summary } from '../report/summary.ts';
-import type { StepSpec } from '../steps/spec.ts';
 
 export interface Logger {
   info(message: string): void;
@@ -20,9 +19,21 @@ export interface StepResult {
   outputs: Record<string, string | number | boolean>;
   summary: Summary;
   checks: CheckResult[];
-  /** Headline numbers for CI metric reports (GitLab's `artifacts:reports:metrics`). */
-  metrics?: Record<string, number>;
+  /**
+   * Headline numbers for the CI's metrics report (GitLab's `artifacts:reports:metrics`). Named
+   * apart from the ML metrics (metrics/) and the server's Prometheus signals (monitor/signals.ts).
+   */
+  headline?: Record<string, number>;
   seconds: number;
+}
+
+/**
+ * What the port knows of a step: its id and the names of its inputs. Never the schema itself —
+ * parsing, defaults and validation belong to steps/, and a port only moves strings in and out.
+ */
+export interface StepIdentity {
+  readonly id: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
 }
 
 /** What became of a step's comment on the pull request or merge request. */
@@ -33,14 +44,14 @@ export type CommentOutcome =
 export interface Platform extends Logger {
   readonly name: 'github' | 'gitlab' | 'local';
   /** The raw strings the user set for this step's inputs, keyed by input name. */
-  readInputs(spec: StepSpec): Record<string, string | undefined>;
+  readInputs(step: StepIdentity): Record<string, string | undefined>;
   /** How the user sets an input here, for error messages: `--data`, `the 'data' input`. */
   describeInput(name: string): string;
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
   mask(secret: string): void;
   /** A configuration error, as an annotation where the CI has them. */
   error(message: string, where?: Location): void;
-  publish(spec: StepSpec, result: StepResult): Promise<void>;
+  publish(step: StepIdentity, result: StepResult): Promise<void>;
   /** The URL of this CI run, recorded in reports; absent locally. */
   runUrl(): string | undefined;
   /**

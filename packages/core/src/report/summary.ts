@@ -2,6 +2,8 @@
  * What a step tells a person, independent of where it is shown: rendered as Markdown for
  * GitHub's job summary and GitLab's MR note, and as plain text for a terminal.
  */
+import type { Location } from '../errors.ts';
+
 export type Block =
   | { kind: 'heading'; text: string }
   | { kind: 'text'; text: string }
@@ -28,6 +30,8 @@ export interface CheckResult {
   message: string;
   observed?: unknown;
   expected?: unknown;
+  /** Where the rule that was checked is written, e.g. its contract line: annotations point there. */
+  where?: Location;
 }
 
 export function formatValue(v: unknown): string {

@@ -69,4 +69,14 @@ describe('inputs parsed from strings by the step schema', () => {
       /not kebab-case/,
     );
   });
+
+  it('an output path may only be skipped by a boolean input', () => {
+    const output = input.path({ description: 'Dir.', writes: 'directory', writesUnless: 'push' });
+    const push = input.boolean({ description: 'Push.', default: 'false' });
+    assert.equal(defineStep({ ...spec, inputs: { output, push } }).inputs.output.writes, 'directory');
+    assert.throws(
+      () => defineStep({ ...spec, inputs: { output, push: input.string({ description: 'Push.' }) } }),
+      /'output' is written unless 'push', which is no boolean input/,
+    );
+  });
 });

@@ -6,6 +6,7 @@
  */
 import type { z as Zod } from 'zod';
 import { InputError } from '../errors.ts';
+import type { OutputKind } from '../files/writable.ts';
 
 /** zod is only loaded once a value needs parsing, so a step with a missing input fails in milliseconds. */
 type Z = typeof Zod;
@@ -33,6 +34,10 @@ export interface Field<T = unknown, Present extends boolean = boolean> {
   githubDefault?: string;
   /** What a valid value looks like, in words, for errors. */
   expects: string;
+  /** The input is a path the step writes, checked before the step starts (see runner.ts). */
+  writes?: OutputKind;
+  /** A boolean input that, when true, means the step does not write this path (build-image's push). */
+  writesUnless?: string;
   schema: Build<T>;
 }
 
@@ -46,12 +51,17 @@ interface FieldOptions {
   githubDefault?: string;
 }
 
+interface PathOptions extends FieldOptions {
+  writes?: OutputKind;
+  writesUnless?: string;
+}
+
 type PresentOf<O extends FieldOptions> = O extends { default: string } | { required: true } ? true : false;
 
 function field<T, P extends boolean>(
   kind: FieldKind,
   schema: Build<T>,
-  o: FieldOptions,
+  o: PathOptions,
   choices?: readonly string[],
 ): Field<T, P> {
   return {
@@ -64,6 +74,8 @@ function field<T, P extends boolean>(
     ...(o.secret && { secret: true }),
     ...(o.githubDefault && { githubDefault: o.githubDefault }),
     expects: o.expects ?? (choices ? `one of ${choices.join(', ')}` : 'a value'),
+    ...(o.writes && { writes: o.writes }),
+    ...(o.writesUnless && { writesUnless: o.writesUnless }),
     schema,
   };
 }
@@ -72,7 +84,7 @@ const text = (z: Z) => z.string().trim();
 
 export const input = {
   string: <const O extends FieldOptions>(o: O) => field<string, PresentOf<O>>('string', text, o),
-  path: <const O extends FieldOptions>(o: O) => field<string, PresentOf<O>>('path', text, o),
+  path: <const O extends PathOptions>(o: O) => field<string, PresentOf<O>>('path', text, o),
   number: <const O extends FieldOptions & { min?: number; max?: number; integer?: boolean }>(o: O) =>
     field<number, PresentOf<O>>(
       'number',
@@ -148,6 +160,12 @@ export function defineStep<F extends FieldsOf, O extends string>(spec: StepSpec<
   for (const name of [...Object.keys(spec.inputs), ...Object.keys(spec.outputs)]) {
     if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name))
       throw new Error(`${spec.id}: '${name}' is not kebab-case`);
+  }
+  for (const [name, f] of Object.entries(spec.inputs)) {
+    if (f.writesUnless && spec.inputs[f.writesUnless]?.kind !== 'boolean')
+      throw new Error(
+        `${spec.id}: '${name}' is written unless '${f.writesUnless}', which is no boolean input`,
+      );
   }
   return spec;
 }

@@ -4,7 +4,8 @@ import type { StepSpec } from './spec.ts';
 export type StepOutcome = Omit<StepResult, 'seconds'>;
 
 export interface StepModule<I> {
-  run(inputs: I, platform: Platform): Promise<StepOutcome>;
+  /** `signal` aborts on SIGTERM/SIGINT: stop at the next safe point and leave things consistent. */
+  run(inputs: I, platform: Platform, signal: AbortSignal): Promise<StepOutcome>;
 }
 
 /** A step's schema, light to import, and its implementation, loaded only when it runs. */

@@ -3,9 +3,7 @@ import type { CheckResult } from '../../report/summary.ts';
 import type { Severity } from '../contract/model.ts';
 
 /** A check result that remembers the contract line it came from, for annotations. */
-export interface DataCheck extends CheckResult {
-  where?: Location;
-}
+export type DataCheck = CheckResult;
 
 export function check(
   id: string,

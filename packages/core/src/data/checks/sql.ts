@@ -15,6 +15,7 @@ export async function sqlChecks(engine: Engine, contract: Contract): Promise<Dat
     try {
       rows = await engine.rows(c.query);
     } catch (e) {
+      if (e instanceof ConfigurationError) throw e; // out of memory, explained by the engine
       throw new ConfigurationError(`check '${c.id}' failed to run: ${(e as Error).message.split('\n')[0]}`, {
         where: c.where,
         fix: 'The query runs in DuckDB over the tables data (and reference); it must return one number.',

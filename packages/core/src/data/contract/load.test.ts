@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationError } from '../../errors.ts';
 import { parseContract } from './load.ts';
+import { MAX_DEPTH } from './yaml.ts';
 
 function fails(text: string): ConfigurationError {
   try {
@@ -103,5 +104,75 @@ drift: { test: ks, severity: warning }
 
   it('an empty file is not a contract', () => {
     assert.match(fails('').render(), /must be a YAML mapping/);
+  });
+
+  describe('hostile or broken YAML is one line with its place, never a crash', () => {
+    const oneLine = (text: string, expected: RegExp) => {
+      const line = fails(text).render();
+      assert.match(line, expected);
+      assert.doesNotMatch(line, /\n/);
+    };
+
+    it('an alias bomb ("billion laughs") stops at the alias limit', () => {
+      let bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
+      for (let i = 1; i < 10; i++) {
+        const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+        bomb += `${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]\n`;
+      }
+      oneLine(
+        `${bomb}columns: { a: { type: integer } }\n`,
+        /^c\.yml:2:\d+: .*aliases expand to more than 100 copies/,
+      );
+    });
+
+    it('an alias with no anchor names itself', () => {
+      oneLine(
+        'columns:\n  a: { type: integer, allowed: *vals }\n',
+        /^c\.yml:2:32: alias '\*vals' names no anchor/,
+      );
+    });
+
+    it('nesting deep enough to exhaust the stack is refused at its limit', () => {
+      // `columns:` and its mapping are two of the levels.
+      const limit = `columns: ${'['.repeat(MAX_DEPTH - 2)}${']'.repeat(MAX_DEPTH - 2)}\n`;
+      assert.doesNotMatch(fails(limit).render(), /nests deeper/, 'the limit itself parses');
+      for (const depth of [MAX_DEPTH + 2, 20_000, 200_000]) {
+        oneLine(
+          `columns: ${'['.repeat(depth)}${']'.repeat(depth)}\n`,
+          /^c\.yml:1:\d+: the contract nests deeper than 64 levels/,
+        );
+        oneLine(`columns: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}\n`, /nests deeper than 64 levels/);
+      }
+      oneLine(`columns:\n  ${'- '.repeat(20_000)}1\n`, /^c\.yml:2:\d+: the contract nests deeper/);
+      const block = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 2)}a:\n`).join('');
+      oneLine(`columns:\n${block}`, /^c\.yml:\d+:\d+: the contract nests deeper/);
+    });
+
+    it('duplicate keys, tabs and several documents each say how to fix them', () => {
+      oneLine(
+        'columns:\n  a: { type: integer }\ncolumns:\n  b: { type: string }\n',
+        /^c\.yml:3:1: duplicate key 'columns'\. Each key may appear once/,
+      );
+      oneLine(
+        'columns:\n\ta: { type: integer }\n',
+        /^c\.yml:2:1: invalid YAML: .*Indent with spaces, not tabs/,
+      );
+      oneLine(
+        'columns: { a: { type: integer } }\n---\nx: 1\n',
+        /^c\.yml:2:1: the contract holds more than one YAML document/,
+      );
+    });
+
+    it('a root that is not a mapping says what it is', () => {
+      oneLine('- a\n- b\n', /^c\.yml:1:1: the contract is a list; it must be a YAML mapping/);
+      oneLine('"just text"\n', /the contract is a string/);
+    });
+
+    it('binary junk or text that is not UTF-8 is named as such', () => {
+      const junk = Buffer.from(Array.from({ length: 1024 }, (_, i) => i % 256)).toString('utf8');
+      oneLine(junk, /^c\.yml:1:1: the contract is not YAML text: it contains the control character U\+0000/);
+      const latin1 = Buffer.from('columns:\n  a: { type: integer, description: "caf\xe9" }\n', 'latin1');
+      oneLine(latin1.toString('utf8'), /^c\.yml:2:\d+: .*a byte that is not UTF-8/);
+    });
   });
 });

@@ -4,21 +4,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigurationError, type Location } from '../../errors.ts';
 import { closest } from '../../suggest.ts';
 import type { ColumnContract, ColumnType, Contract, DriftRule, DriftTest, Rule, Severity } from './model.ts';
 import { isCategorical, isNumeric } from './model.ts';
 import { contractSchema, EXPECTED, type RawContract } from './schema.ts';
+import { parseYaml } from './yaml.ts';
 
 type Path = (string | number)[];
 
 class Locator {
   readonly file: string;
-  private readonly doc: ReturnType<typeof parseDocument>;
+  private readonly doc: Document.Parsed;
   private readonly lines: LineCounter;
-  constructor(file: string, doc: ReturnType<typeof parseDocument>, lines: LineCounter) {
+  constructor(file: string, doc: Document.Parsed, lines: LineCounter) {
     this.file = file;
     this.doc = doc;
     this.lines = lines;
@@ -51,8 +52,9 @@ export async function loadContract(path: string): Promise<Contract> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    throw new ConfigurationError(`contract '${file}' cannot be read`, {
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw new ConfigurationError(`contract '${file}' ${why}`, {
       fix: 'Check the contract input: the path is relative to the working directory.',
     });
   }
@@ -60,28 +62,24 @@ export async function loadContract(path: string): Promise<Contract> {
 }
 
 export function parseContract(text: string, file: string): Contract {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const { line, col } = lines.linePos(syntax.pos[0]);
-    throw new ConfigurationError(`invalid YAML: ${syntax.message.split('\n')[0]}`, {
-      where: { file, line, column: col },
-      fix: 'Fix the YAML syntax (indentation, quotes, colons).',
-    });
-  }
+  const { doc, lines, value: raw } = parseYaml(text, file);
   const at = new Locator(file, doc, lines);
-  const raw = doc.toJS() as unknown;
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigurationError('the contract must be a YAML mapping with a columns: section', {
-      where: { file, line: 1 },
-      fix: 'Start from the example in the validate-data README.',
-    });
+    throw new ConfigurationError(
+      `the contract is ${describe(raw)}; it must be a YAML mapping with a columns: section`,
+      {
+        where: doc.contents ? at.at([]) : { file, line: 1, column: 1 },
+        fix: 'Start from the example in the validate-data README.',
+      },
+    );
   }
   const parsed = contractSchema.safeParse(raw);
   if (!parsed.success) throw schemaError(parsed.error, at);
   return normalise(parsed.data, at);
 }
+
+const describe = (value: unknown) =>
+  value === null || value === undefined ? 'empty' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 
 function schemaError(error: z.ZodError, at: Locator): ConfigurationError {
   const issue = error.issues[0]!;

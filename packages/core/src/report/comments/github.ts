@@ -45,13 +45,13 @@ export async function upsertGitHubComment(
 function commentApi(pr: PullRequest, token: string, options: HttpOptions): CommentApi {
   const api = pr.api.replace(/\/+$/, '');
   const issues = `${api}/repos/${pr.repository}/issues`;
+  const auth = { Authorization: `Bearer ${token}` };
   const headers = {
-    Authorization: `Bearer ${token}`,
     Accept: 'application/vnd.github+json',
     'X-GitHub-Api-Version': '2022-11-28',
     'User-Agent': `modelship/${VERSION}`,
   };
-  const send = async (c: Omit<ApiCall, 'headers'>) => (await call({ ...c, headers }, options)).data;
+  const send = async (c: Omit<ApiCall, 'headers'>) => (await call({ ...c, headers, auth }, options)).data;
   return {
     async *pages() {
       const seen = new Set<string>();
@@ -59,7 +59,7 @@ function commentApi(pr: PullRequest, token: string, options: HttpOptions): Comme
       // A server that keeps pointing at a page already read would otherwise loop forever.
       while (url && !seen.has(url)) {
         seen.add(url);
-        const reply = await call({ method: 'GET', url, headers }, options);
+        const reply = await call({ method: 'GET', url, headers, auth }, options);
         if (!Array.isArray(reply.data)) throw new Error(`GitHub listed comments as ${typeof reply.data}`);
         yield reply.data.map(comment);
         url = nextLink(reply.headers, api);

@@ -48,19 +48,20 @@ export async function upsertGitLabNote(
 function noteApi(mr: MergeRequest, token: string, options: HttpOptions): CommentApi {
   const api = mr.api.replace(/\/+$/, '');
   const notes = `${api}/projects/${encodeURIComponent(mr.project)}/merge_requests/${mr.iid}/notes`;
+  const auth = { 'PRIVATE-TOKEN': token };
   const headers = {
-    'PRIVATE-TOKEN': token,
     Accept: 'application/json',
     'User-Agent': `modelship/${VERSION}`,
   };
-  const send = async (c: Omit<ApiCall, 'headers'>) => note(mr, (await call({ ...c, headers }, options)).data);
+  const send = async (c: Omit<ApiCall, 'headers'>) =>
+    note(mr, (await call({ ...c, headers, auth }, options)).data);
   return {
     async *pages() {
       const seen = new Set<string>();
       let url: string | undefined = `${notes}?per_page=100&sort=asc`;
       while (url && !seen.has(url)) {
         seen.add(url);
-        const reply = await call({ method: 'GET', url, headers }, options);
+        const reply = await call({ method: 'GET', url, headers, auth }, options);
         if (!Array.isArray(reply.data)) throw new Error(`GitLab listed notes as ${typeof reply.data}`);
         // System notes ("added 1 commit") are GitLab's, never ours.
         yield reply.data.filter((n) => !(n as { system?: unknown })?.system).map((n) => note(mr, n));

@@ -1,14 +1,18 @@
 /**
- * One call to a forge's REST API, as comment upserts need it: a timeout per request, a few
- * retries on 429 and 5xx that honour Retry-After, redirects followed only to the same origin
- * (a custom auth header such as PRIVATE-TOKEN would otherwise travel to another host), and
- * failures that carry the status and the forge's own words but never the token.
+ * One call to a forge's REST API, as comment upserts need it, through net/: a timeout per
+ * request, a few retries on 429, 5xx and rate-limit 403s that honour Retry-After, redirects
+ * followed only to the same origin (the forge's answer is not worth a token sent elsewhere),
+ * and failures that carry the status and the forge's own words but never the token.
  */
 import { ConfigurationError } from '../../errors.ts';
-import { addSecret, redact } from '../../platform/redact.ts';
+import { type Buffered, requestBuffered } from '../../net/http.ts';
+import { linkTo } from '../../net/link.ts';
+import { NetworkError } from '../../net/network-error.ts';
+import { isRetryableStatus, type RetryPolicy, retryDelayMs, waitHintMs } from '../../net/retry.ts';
+import { addSecret, redact } from '../../secrets/redact.ts';
 
 export interface HttpOptions {
-  /** Milliseconds each request may take, body included. */
+  /** Milliseconds a request may go without a byte from the forge before it fails. */
   timeoutMs?: number;
   /** Attempts in all, the first included. */
   tries?: number;
@@ -16,14 +20,20 @@ export interface HttpOptions {
   backoffMs?: number;
   /** The longest single wait, Retry-After included: a step should not stall on a comment. */
   maxDelayMs?: number;
+  /** Stops the call and the waits between attempts. */
+  signal?: AbortSignal;
 }
 
-const DEFAULTS: Required<HttpOptions> = { timeoutMs: 15_000, tries: 3, backoffMs: 500, maxDelayMs: 4_000 };
+const DEFAULTS = { timeoutMs: 15_000, tries: 3, backoffMs: 500, maxDelayMs: 4_000 };
+/** A page of 100 comments of 65,536 characters each, in UTF-8 at worst. */
+const BODY_LIMIT = 32 * 1024 * 1024;
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT';
   url: string;
   headers: Record<string, string>;
+  /** The token's header, sent to the API's origin only. */
+  auth?: Record<string, string>;
   /** Sent as JSON. */
   body?: unknown;
 }
@@ -46,7 +56,7 @@ export class ApiFailure extends Error {
   readonly detail: string;
   readonly transient: boolean;
   readonly retryAfterMs: number | undefined;
-  /** Set by call() once it gives up. */
+  /** Attempts made before giving up. */
   attempts = 1;
 
   constructor(call: ApiCall, status: number, detail: string, transient: boolean, retryAfterMs?: number) {
@@ -64,79 +74,60 @@ export class ApiFailure extends Error {
   }
 }
 
+const policyOf = (o: HttpOptions): RetryPolicy => {
+  const { tries, backoffMs, maxDelayMs } = { ...DEFAULTS, ...o };
+  return { tries, baseMs: backoffMs, maxMs: maxDelayMs };
+};
+
 export async function call(req: ApiCall, options: HttpOptions = {}): Promise<ApiReply> {
-  const o = { ...DEFAULTS, ...options };
-  // A POST that timed out or answered 502 may still have created its comment, so it is not
-  // repeated here: the upsert looks for the comment again before another attempt.
-  const repeatable = req.method !== 'POST';
-  for (let attempt = 1; ; attempt++) {
-    const reply = await once(req, o.timeoutMs);
-    if (!(reply instanceof ApiFailure)) return reply;
-    if (!reply.transient || !repeatable || attempt >= o.tries) {
-      reply.attempts = attempt;
-      throw reply;
-    }
-    await sleep(retryDelay(reply, attempt, o));
+  const json = req.body !== undefined;
+  let reply: Buffered;
+  try {
+    reply = await requestBuffered(
+      req.url,
+      {
+        method: req.method,
+        headers: json ? { ...req.headers, 'Content-Type': 'application/json' } : req.headers,
+        auth: req.auth,
+        body: json ? Buffer.from(JSON.stringify(req.body)) : undefined,
+      },
+      {
+        timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+        retry: policyOf(options),
+        // A POST that timed out or answered 502 may still have created its comment, so it is not
+        // repeated here: the upsert looks for the comment again before another attempt.
+        repeatable: req.method !== 'POST',
+        retryOn: rateLimited,
+        redirect: 'same-origin',
+        maxRedirects: 3,
+        signal: options.signal,
+        limit: BODY_LIMIT,
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+    throw Object.assign(new ApiFailure(req, 0, e.message, e.transient), { attempts: e.attempts });
   }
+  const { status, headers } = reply;
+  const failure = (detail: string, transient: boolean, hintMs?: number) =>
+    Object.assign(new ApiFailure(req, status, detail, transient, hintMs), { attempts: reply.attempts });
+  if (status >= 300 && status < 400) {
+    const to = headers.get('location');
+    throw failure(`redirected to ${to ? new URL(to, req.url).origin : 'nowhere'}; not following`, false);
+  }
+  const text = reply.body.toString('utf8');
+  if (status >= 200 && status < 300) return { status, headers, data: parse(text) };
+  const transient = isRetryableStatus(status) || rateLimited(status, headers);
+  throw failure(forgeMessage(text, reply.statusText), transient, waitHintMs(headers));
 }
 
 export function retryDelay(failure: ApiFailure, attempt: number, options: HttpOptions = {}): number {
-  const o = { ...DEFAULTS, ...options };
-  const wait = failure.retryAfterMs ?? o.backoffMs * 2 ** (attempt - 1);
-  return Math.min(Math.max(0, wait), o.maxDelayMs);
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function once(req: ApiCall, timeoutMs: number, hops = 0): Promise<ApiReply | ApiFailure> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(req.url, {
-      method: req.method,
-      headers: req.body === undefined ? req.headers : { ...req.headers, 'Content-Type': 'application/json' },
-      body: req.body === undefined ? undefined : JSON.stringify(req.body),
-      redirect: 'manual',
-      signal,
-    });
-    text = await res.text();
-  } catch (e) {
-    const timedOut = signal.aborted;
-    const why = timedOut ? `no answer within ${timeoutMs / 1000} s` : wireError(e);
-    return new ApiFailure(req, 0, why, true);
-  }
-  if (res.status >= 300 && res.status < 400) return redirect(req, res, timeoutMs, hops);
-  if (res.ok) return { status: res.status, headers: res.headers, data: parse(text) };
-  const limited = res.status === 429 || rateLimited(res);
-  const transient = limited || res.status >= 500;
-  return new ApiFailure(req, res.status, forgeMessage(text, res), transient, waitHint(res));
-}
-
-async function redirect(req: ApiCall, res: Response, timeoutMs: number, hops: number) {
-  const location = res.headers.get('location');
-  const to = location ? new URL(location, req.url) : undefined;
-  if (!to || to.origin !== new URL(req.url).origin || hops >= 3)
-    return new ApiFailure(req, res.status, `redirected to ${to?.origin ?? 'nowhere'}; not following`, false);
-  return once({ ...req, url: to.href }, timeoutMs, hops + 1);
+  return retryDelayMs(policyOf(options), attempt, failure.retryAfterMs);
 }
 
 /** GitHub's primary and secondary rate limits answer 403, with headers that say so. */
-const rateLimited = (res: Response) =>
-  res.status === 403 && (res.headers.has('retry-after') || res.headers.get('x-ratelimit-remaining') === '0');
-
-function waitHint(res: Response): number | undefined {
-  const after = res.headers.get('retry-after');
-  if (after) {
-    const seconds = Number(after);
-    if (Number.isFinite(seconds)) return seconds * 1000;
-    const date = Date.parse(after);
-    if (!Number.isNaN(date)) return date - Date.now();
-  }
-  const reset = Number(res.headers.get('x-ratelimit-reset'));
-  if (res.headers.get('x-ratelimit-remaining') === '0' && reset > 0) return reset * 1000 - Date.now();
-  return undefined;
-}
+const rateLimited = (status: number, headers: Headers) =>
+  status === 403 && (headers.has('retry-after') || headers.get('x-ratelimit-remaining') === '0');
 
 function parse(text: string): unknown {
   if (!text) return undefined;
@@ -148,19 +139,13 @@ function parse(text: string): unknown {
 }
 
 /** GitHub says `{message}`, GitLab `{message}` (sometimes an object of field errors) or `{error}`. */
-function forgeMessage(text: string, res: Response): string {
+function forgeMessage(text: string, statusText: string): string {
   const data = parse(text);
   const said =
     data && typeof data === 'object'
       ? ((data as Record<string, unknown>).message ?? (data as Record<string, unknown>).error)
       : undefined;
-  return said === undefined ? res.statusText : typeof said === 'string' ? said : JSON.stringify(said);
-}
-
-/** fetch wraps the socket error in `cause`; that is the useful part. */
-function wireError(e: unknown): string {
-  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
-  return cause instanceof Error ? cause.message : String(cause);
+  return said === undefined ? statusText : typeof said === 'string' ? said : JSON.stringify(said);
 }
 
 /**
@@ -183,14 +168,8 @@ export function cleanToken(token: string, credential: string): string {
 
 /** The next page's URL, only if it stays on the API's origin: the token goes with it. */
 export function nextLink(headers: Headers, api: string): string | undefined {
-  for (const part of (headers.get('link') ?? '').split(',')) {
-    const m = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part);
-    if (m?.[2]?.split(/\s+/).includes('next') && m[1]) {
-      const url = new URL(m[1], api);
-      if (url.origin !== new URL(api).origin)
-        throw new Error(`the next page is on another host: ${url.origin}`);
-      return url.href;
-    }
-  }
-  return undefined;
+  const url = linkTo(headers.get('link'), 'next', api);
+  if (url && url.origin !== new URL(api).origin)
+    throw new Error(`the next page is on another host: ${url.origin}`);
+  return url?.href;
 }

@@ -3,8 +3,10 @@
  * supplies how to list, create and edit; this decides which, and keeps a flaky create from
  * leaving two comments behind.
  */
+
+import { sleep } from '../../net/retry.ts';
 import { compose, isOurs } from './body.ts';
-import { ApiFailure, type HttpOptions, retryDelay, sleep } from './http.ts';
+import { ApiFailure, type HttpOptions, retryDelay } from './http.ts';
 
 export interface Comment {
   id: number;
@@ -48,7 +50,7 @@ export async function upsert(
         if (creating) e.attempts = attempt;
         throw e;
       }
-      await sleep(retryDelay(e, attempt, options));
+      await sleep(retryDelay(e, attempt, options), options.signal);
     }
   }
 }

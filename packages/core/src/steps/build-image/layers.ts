@@ -6,37 +6,30 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { InputError } from '../../errors.ts';
+import { bufferSource, type ImageSettings, type NewLayer } from '../../oci/assemble.ts';
 import { DigestCache, sha256File } from '../../oci/digest.ts';
 import { dirLayer, fileLayer, layerDigest, type SmallLayer, smallLayer } from '../../oci/tar.ts';
 import { tritonConfig } from '../../oci/triton.ts';
-import { type BlobSource, type Descriptor, MEDIA, type Platform } from '../../oci/types.ts';
-import { openModel, openRuntime } from '../../onnx/session.ts';
-import { signatureOf } from '../../onnx/signature.ts';
+import { type BlobSource, type ImagePlatform, MEDIA } from '../../oci/types.ts';
+import type { Signature } from '../../onnx/signature.ts';
 import { nativePackageDir } from '../../platform/native.ts';
 import type { Logger } from '../../platform/port.ts';
-
-export interface NewLayer {
-  descriptor: Descriptor;
-  diffId: string;
-  source: BlobSource;
-}
 
 export interface RuntimeParts {
   layers: NewLayer[];
   modelDigest: string;
-  env?: Record<string, string>;
-  entrypoint?: string[];
-  exposedPorts?: number[];
-  workingDir?: string;
+  /** What the image's config sets (none for an artifact). */
+  settings: ImageSettings;
 }
 
 export interface PartsOptions {
   model: string;
   name: string;
   version: string;
-  platform: Platform;
+  platform: ImagePlatform;
+  /** The model's signature, read when its inputs were checked (serve and triton). */
+  signature: Signature | undefined;
   mtime: number;
   log: Logger;
 }
@@ -51,7 +44,7 @@ export const ARTIFACT_CONFIG = 'application/vnd.modelship.model.config.v1+json';
 const small = (l: SmallLayer): NewLayer => ({
   descriptor: { mediaType: MEDIA.ociLayerGzip, digest: l.digest, size: l.size },
   diffId: l.diffId,
-  source: { digest: l.digest, size: l.size, open: (offset = 0) => Readable.from([l.gzip.subarray(offset)]) },
+  source: bufferSource(l.gzip, l.digest),
 });
 
 /** The model's tar layer, digested once per file (and cached), with the model file's own digest. */
@@ -140,24 +133,24 @@ async function serveParts(o: PartsOptions): Promise<RuntimeParts> {
   return {
     layers: [small(commonLayer), small(runtime), small(app), layer],
     modelDigest,
-    env: {
-      MODELSHIP_MODEL: MODEL_PATH,
-      MODELSHIP_MODEL_NAME: o.name,
-      MODELSHIP_MODEL_VERSION: o.version,
-      MODELSHIP_HOST: '0.0.0.0',
-      MODELSHIP_PORT: String(SERVE_PORT),
+    settings: {
+      env: {
+        MODELSHIP_MODEL: MODEL_PATH,
+        MODELSHIP_MODEL_NAME: o.name,
+        MODELSHIP_MODEL_VERSION: o.version,
+        MODELSHIP_HOST: '0.0.0.0',
+        MODELSHIP_PORT: String(SERVE_PORT),
+      },
+      entrypoint: ['node', '/opt/modelship/serve.mjs'],
+      exposedPorts: [SERVE_PORT],
+      workingDir: '/opt/modelship',
     },
-    entrypoint: ['node', '/opt/modelship/serve.mjs'],
-    exposedPorts: [SERVE_PORT],
-    workingDir: '/opt/modelship',
   };
 }
 
 async function tritonParts(o: PartsOptions): Promise<RuntimeParts> {
-  const runtime = await openRuntime('cpu', o.log);
-  const opened = await openModel(runtime, o.model, { input: 'model' });
-  const signature = signatureOf(opened.session);
-  await opened.session.release();
+  const signature = o.signature;
+  if (!signature) throw new Error('triton needs the model signature read by checkInputs');
   const batched = signature.inputs.every((i) => typeof i.shape[0] !== 'number' || i.shape[0] < 0);
   const config = tritonConfig({
     name: o.name,
@@ -173,8 +166,15 @@ async function tritonParts(o: PartsOptions): Promise<RuntimeParts> {
   return {
     layers: [small(pbtxt), layer],
     modelDigest,
-    entrypoint: ['tritonserver', '--model-repository=/models', '--allow-metrics=true', '--metrics-port=8002'],
-    exposedPorts: [8000, 8001, 8002],
+    settings: {
+      entrypoint: [
+        'tritonserver',
+        '--model-repository=/models',
+        '--allow-metrics=true',
+        '--metrics-port=8002',
+      ],
+      exposedPorts: [8000, 8001, 8002],
+    },
   };
 }
 
@@ -202,6 +202,7 @@ async function artifactParts(o: PartsOptions): Promise<RuntimeParts> {
       },
     ],
     modelDigest: d.digest,
+    settings: {},
   };
 }
 

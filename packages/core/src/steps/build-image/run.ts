@@ -2,29 +2,22 @@
  * build-image: the model (and, for `serve`, the modelship server and onnxruntime-node) appended
  * to a base image as deterministic layers, with the facts about the model as annotations; pushed
  * to the registry in `name`, or written as an OCI layout.
+ *
+ * This file only orders the work. check.ts refuses bad inputs before anything is fetched;
+ * layers.ts is what each runtime adds; annotations.ts the facts recorded; oci/assemble.ts turns
+ * them into config and manifest; oci/publish.ts sends them to a registry or a layout.
  */
-import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { InputError } from '../../errors.ts';
-import { resolveBase } from '../../oci/base.ts';
+
+import { writeJson } from '../../files/atomic.ts';
+import { type Assembled, assembleArtifact, assembleImage } from '../../oci/assemble.ts';
+import { type Base, resolveBase } from '../../oci/base.ts';
 import { Registry } from '../../oci/client.ts';
-import { sha256Bytes } from '../../oci/digest.ts';
-import {
-  artifactManifest,
-  canonicalJson,
-  descriptorOf,
-  imageConfig,
-  imageManifest,
-  parsePlatform,
-} from '../../oci/image.ts';
-import { publish, type Target } from '../../oci/publish.ts';
-import { isValidTag, parseReference } from '../../oci/reference.ts';
-import { MEDIA } from '../../oci/types.ts';
+import { type Published, publish, type Target } from '../../oci/publish.ts';
 import type { Platform } from '../../platform/port.ts';
-import { writeJson } from '../../report/files.ts';
 import type { StepOutcome } from '../types.ts';
 import { annotationsOf, buildEpoch } from './annotations.ts';
-import { ARTIFACT_CONFIG, ARTIFACT_TYPE, PARTS } from './layers.ts';
+import { checkInputs, type Plan } from './check.ts';
+import { ARTIFACT_CONFIG, ARTIFACT_TYPE, PARTS, type RuntimeParts } from './layers.ts';
 import type { BuildImageInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
 
@@ -33,76 +26,30 @@ const DEFAULT_BASE = {
   triton: 'nvcr.io/nvidia/tritonserver:25.01-py3',
 };
 
-export async function run(inputs: BuildImageInputs, platform: Platform): Promise<StepOutcome> {
-  const ref = parseReference(inputs.name, 'name');
-  if (ref.tag || ref.digest) {
-    throw new InputError(`name '${inputs.name}' carries a ${ref.digest ? 'digest' : 'tag'}`, {
-      where: { path: 'name' },
-      fix: `Give the repository alone (${ref.registry}/${ref.repository}) and the tags in 'tags'.`,
-    });
-  }
-  const tags = inputs.tags;
-  if (tags.length === 0) {
-    throw new InputError('tags names no tag', {
-      where: { path: 'tags' },
-      fix: 'Give at least one tag, e.g. latest.',
-    });
-  }
-  tags.forEach((t, i) => {
-    if (!isValidTag(t)) {
-      throw new InputError(`tag '${t}' is not a valid tag`, {
-        where: { path: `tags[${i}]` },
-        fix: 'A tag is up to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`.',
-      });
-    }
-  });
-  const model = inputs.model;
-  if (!(await stat(model).catch(() => undefined))?.isFile()) {
-    throw new InputError(`model '${model}' does not exist`, {
-      where: { path: 'model' },
-      fix: 'Give the path of the model file.',
-    });
-  }
-  if (inputs.attest && !inputs.push) {
-    throw new InputError('attest needs a pushed image', {
-      where: { path: 'attest' },
-      fix: 'Set push: true.',
-    });
-  }
-  if (inputs.attest && !platform.attestProvenance) {
-    throw new InputError(`attest works on GitHub Actions only, not on ${platform.name}`, {
-      where: { path: 'attest' },
-      fix: 'Leave attest off here; on GitLab, sign the digest with cosign in a later job.',
-    });
-  }
-  const target = parsePlatform(inputs.platform);
-  const runtime = inputs.runtime;
-  const credentials =
-    inputs['registry-username'] && inputs['registry-password']
-      ? { username: inputs['registry-username'], password: inputs['registry-password'] }
-      : undefined;
-  const insecure = inputs['insecure-registry'];
-  const name = ref.repository.split('/').pop()!;
+export async function run(
+  inputs: BuildImageInputs,
+  platform: Platform,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
+  const plan = await checkInputs(inputs, platform);
+  const { model, runtime, tags } = inputs;
   const epoch = buildEpoch();
-
-  const base =
-    runtime === 'artifact'
-      ? undefined
-      : await platform.group('Resolving the base image', () =>
-          resolveBase(inputs['base-image'] || DEFAULT_BASE[runtime], {
-            platform: target,
-            ...(credentials && { credentials, credentialsHost: ref.registry }),
-            insecure,
-            log: platform,
-          }),
-        );
+  const base = await baseOf(inputs, plan, platform, signal);
   const parts = await platform.group(`Packaging ${model}`, () =>
-    PARTS[runtime]({ model, name, version: tags[0]!, platform: target, mtime: epoch, log: platform }),
+    PARTS[runtime]({
+      model,
+      name: plan.name,
+      version: tags[0]!,
+      platform: plan.target,
+      signature: plan.signature,
+      mtime: epoch,
+      log: platform,
+    }),
   );
   const annotations = await annotationsOf({
     model,
     modelDigest: parts.modelDigest,
-    name,
+    name: plan.name,
     version: tags[0]!,
     epoch,
     dataDigest: inputs['data-digest'],
@@ -111,101 +58,17 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
     extra: inputs.annotations,
     env: process.env,
   });
-
-  let config: Buffer;
-  let configType: string;
-  let manifest: Buffer;
-  if (runtime === 'artifact') {
-    config = canonicalJson({
-      name,
-      model: { file: model.split('/').pop(), digest: parts.modelDigest },
-      annotations,
-    });
-    configType = ARTIFACT_CONFIG;
-    manifest = artifactManifest({
-      artifactType: ARTIFACT_TYPE,
-      config: descriptorOf(ARTIFACT_CONFIG, config),
-      layers: parts.layers.map((l) => l.descriptor),
-      annotations,
-    });
-  } else {
-    config = imageConfig({
-      base: base!.config,
-      ...(parts.env && { env: parts.env }),
-      ...(parts.entrypoint && { entrypoint: parts.entrypoint }),
-      ...(parts.exposedPorts && { exposedPorts: parts.exposedPorts }),
-      ...(parts.workingDir && { workingDir: parts.workingDir }),
-      labels: annotations,
-      diffIds: parts.layers.map((l) => l.diffId),
-      created: epoch,
-    });
-    configType = MEDIA.ociConfig;
-    manifest = imageManifest({
-      config: descriptorOf(MEDIA.ociConfig, config),
-      layers: [...base!.layers, ...parts.layers.map((l) => l.descriptor)],
-      annotations: {
-        ...annotations,
-        'org.opencontainers.image.base.digest': base!.digest,
-        'org.opencontainers.image.base.name': base!.name,
-      },
-    });
-  }
-  const digest = sha256Bytes(manifest);
-  const configBlob = {
-    digest: sha256Bytes(config),
-    size: config.length,
-    open: (o = 0) => Readable.from([config.subarray(o)]),
-  };
-  const built = {
-    ...(base && { base }),
-    blobs: [...parts.layers.map((l) => l.source), configBlob],
-    manifest,
-    mediaType: MEDIA.ociManifest,
-    digest,
-  };
-  const destination: Target = inputs.push
-    ? {
-        kind: 'registry',
-        registry: await Registry.connect(ref.registry, {
-          ...(credentials && { credentials }),
-          ...(insecure && { insecure: true }),
-          log: platform,
-        }),
-        repo: ref.repository,
-      }
-    : { kind: 'layout', dir: inputs.output };
-  const pushed = await platform.group(
-    inputs.push
-      ? `Pushing ${ref.registry}/${ref.repository}`
-      : `Writing ${destination.kind === 'layout' ? destination.dir : ''}`,
-    () => publish(built, destination, tags, platform),
-  );
-  const attestation = inputs.attest ? await attest(platform, inputs, ref, digest) : undefined;
-  const image = inputs.push
-    ? `${ref.registry}/${ref.repository}@${digest}`
-    : `oci:${(destination as { dir: string }).dir}@${digest}`;
-  const report = {
-    step: 'build-image',
-    passed: true,
-    image,
-    digest,
-    tags,
-    runtime,
-    platform: inputs.platform,
-    base: base ? { name: base.name, digest: base.digest } : null,
-    model: { file: model, digest: parts.modelDigest },
-    layers: JSON.parse(manifest.toString('utf8')).layers,
-    config: { mediaType: configType, digest: configBlob.digest },
-    annotations,
-    uploaded_bytes: pushed.uploaded,
-    pushed: !!inputs.push,
-  };
-  await writeJson(inputs.report, report);
+  const built = assemble(model, plan.name, base, parts, annotations, epoch);
+  signal?.throwIfAborted();
+  const pushed = await send(inputs, plan, built, platform, signal);
+  const attestation = inputs.attest ? await attest(platform, inputs, plan, built.digest) : undefined;
+  const report = reportOf(inputs, plan, { base, parts, built, annotations, pushed });
+  await writeJson(inputs.report, report, { input: platform.describeInput('report') });
   return {
     passed: true,
     outputs: {
-      image,
-      digest,
+      image: report.image,
+      digest: built.digest,
       report: inputs.report,
       'model-digest': parts.modelDigest,
       tags: tags.join(','),
@@ -217,28 +80,112 @@ export async function run(inputs: BuildImageInputs, platform: Platform): Promise
   };
 }
 
+/** The base to build on; an artifact has none. */
+async function baseOf(
+  inputs: BuildImageInputs,
+  plan: Plan,
+  platform: Platform,
+  signal: AbortSignal | undefined,
+): Promise<Base | undefined> {
+  const runtime = inputs.runtime;
+  if (runtime === 'artifact') return undefined;
+  return platform.group('Resolving the base image', () =>
+    resolveBase(inputs['base-image'] || DEFAULT_BASE[runtime], {
+      platform: plan.target,
+      ...(plan.credentials && { credentials: plan.credentials, credentialsHost: plan.ref.registry }),
+      insecure: inputs['insecure-registry'],
+      log: platform,
+      ...(signal && { signal }),
+    }),
+  );
+}
+
+/** An image on its base; without one, the model alone as an artifact whose config holds its facts. */
+function assemble(
+  model: string,
+  name: string,
+  base: Base | undefined,
+  parts: RuntimeParts,
+  annotations: Record<string, string>,
+  created: number,
+): Assembled {
+  if (base)
+    return assembleImage({ base, layers: parts.layers, settings: parts.settings, annotations, created });
+  return assembleArtifact({
+    artifactType: ARTIFACT_TYPE,
+    configType: ARTIFACT_CONFIG,
+    config: { name, model: { file: model.split('/').pop(), digest: parts.modelDigest }, annotations },
+    layers: parts.layers,
+    annotations,
+  });
+}
+
+/** To the registry in `name` when pushing, else to the layout in `output`. */
+async function send(
+  inputs: BuildImageInputs,
+  plan: Plan,
+  built: Assembled,
+  platform: Platform,
+  signal: AbortSignal | undefined,
+): Promise<Published> {
+  const { registry: host, repository } = plan.ref;
+  const destination: Target = inputs.push
+    ? {
+        kind: 'registry',
+        registry: await Registry.connect(host, {
+          ...(plan.credentials && { credentials: plan.credentials }),
+          ...(inputs['insecure-registry'] && { insecure: true }),
+          log: platform,
+          ...(signal && { signal }),
+        }),
+        repo: repository,
+      }
+    : { kind: 'layout', dir: inputs.output, input: platform.describeInput('output') };
+  return platform.group(inputs.push ? `Pushing ${host}/${repository}` : `Writing ${inputs.output}`, () =>
+    publish(built, destination, inputs.tags, platform, signal),
+  );
+}
+
+interface Outcome {
+  base: Base | undefined;
+  parts: RuntimeParts;
+  built: Assembled;
+  annotations: Record<string, string>;
+  pushed: Published;
+}
+
+/** The JSON report: what was built, from what, and what was sent. */
+function reportOf(inputs: BuildImageInputs, plan: Plan, o: Outcome) {
+  const { registry, repository } = plan.ref;
+  return {
+    step: 'build-image',
+    passed: true,
+    image: inputs.push
+      ? `${registry}/${repository}@${o.built.digest}`
+      : `oci:${inputs.output}@${o.built.digest}`,
+    digest: o.built.digest,
+    tags: inputs.tags,
+    runtime: inputs.runtime,
+    platform: inputs.platform,
+    base: o.base ? { name: o.base.name, digest: o.base.digest } : null,
+    model: { file: inputs.model, digest: o.parts.modelDigest },
+    layers: o.built.layers,
+    config: { mediaType: o.built.config.mediaType, digest: o.built.config.digest },
+    annotations: o.annotations,
+    uploaded_bytes: o.pushed.uploaded,
+    pushed: !!inputs.push,
+  };
+}
+
+/** checkInputs made sure attest has a pushed image and a platform that can attest. */
 async function attest(
   platform: Platform,
   inputs: BuildImageInputs,
-  ref: { registry: string; repository: string },
+  plan: Plan,
   digest: string,
 ): Promise<string> {
-  if (!inputs.push) {
-    throw new InputError('attest needs a pushed image', {
-      where: { path: 'attest' },
-      fix: 'Set push: true.',
-    });
-  }
-  if (!platform.attestProvenance) {
-    throw new InputError(`attest works on GitHub Actions only, not on ${platform.name}`, {
-      where: { path: 'attest' },
-      fix: 'Leave attest off here; on GitLab, sign the digest with cosign in a later job.',
-    });
-  }
-  const done = await platform.attestProvenance(
-    { name: `${ref.registry}/${ref.repository}`, digest },
-    inputs.token,
-  );
-  platform.info(`attested ${ref.registry}/${ref.repository}@${digest}${done.url ? `: ${done.url}` : ''}`);
+  const name = `${plan.ref.registry}/${plan.ref.repository}`;
+  const done = await platform.attestProvenance!({ name, digest }, inputs.token);
+  platform.info(`attested ${name}@${digest}${done.url ? `: ${done.url}` : ''}`);
   return done.url ?? 'created';
 }

@@ -49,6 +49,8 @@ export const buildImageSpec = defineStep({
       description:
         'OCI image layout directory written when not pushing (readable by skopeo, crane, containerd).',
       default: 'modelship-reports/image',
+      writes: 'directory',
+      writesUnless: 'push',
     }),
     'registry-username': input.string({
       description: 'User for the registry of `name` (and of the base image when they are the same registry).',
@@ -80,6 +82,7 @@ export const buildImageSpec = defineStep({
     report: input.path({
       description: 'Where to write the JSON report (the image, its layers, annotations and what was sent).',
       default: 'modelship-reports/build-image.json',
+      writes: 'file',
     }),
     attest: input.boolean({
       description:

@@ -1,5 +1,6 @@
 /** The human summary: the image by digest first, then what is in it and what was sent. */
-import { formatNumber, type Summary } from '../../report/summary.ts';
+import { formatBytes } from '../../format/bytes.ts';
+import type { Summary } from '../../report/summary.ts';
 
 interface Facts {
   image: string;
@@ -15,10 +16,8 @@ interface Facts {
   pushed: boolean;
 }
 
-const mib = (n: number) => `${formatNumber(n / 1048576)} MiB`;
-
 export function buildSummary(f: Facts): Summary {
-  const sent = f.pushed ? `, ${mib(f.uploaded_bytes)} uploaded` : ', written as an OCI layout';
+  const sent = f.pushed ? `, ${formatBytes(f.uploaded_bytes)} uploaded` : ', written as an OCI layout';
   return {
     title: 'modelship build-image',
     passed: true,
@@ -31,7 +30,7 @@ export function buildSummary(f: Facts): Summary {
           ['tags', f.tags.join(', ')],
           ['model', `${f.model.file} (${f.model.digest})`],
           ['base', f.base ? `${f.base.name} (${f.base.digest})` : '—'],
-          ['layers', `${f.layers.length}, ${mib(f.layers.reduce((a, l) => a + l.size, 0))}`],
+          ['layers', `${f.layers.length}, ${formatBytes(f.layers.reduce((a, l) => a + l.size, 0))}`],
         ],
       },
       {

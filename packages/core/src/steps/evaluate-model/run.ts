@@ -7,10 +7,10 @@ import { Engine } from '../../data/engine.ts';
 import { moments } from '../../data/scan.ts';
 import { displayName, resolveSource } from '../../data/sources.ts';
 import { ConfigurationError, DataError } from '../../errors.ts';
+import { writeJson } from '../../files/atomic.ts';
 import { judgeGate, parseGates } from '../../metrics/gates.ts';
 import { openModel, openRuntime } from '../../onnx/session.ts';
 import type { Platform } from '../../platform/port.ts';
-import { writeJson } from '../../report/files.ts';
 import { renderMarkdown } from '../../report/markdown.ts';
 import type { StepOutcome } from '../types.ts';
 import { analyse, gateValues } from './analyse.ts';
@@ -24,7 +24,12 @@ import { type Scored, scoreAll } from './score.ts';
 import type { EvaluateModelInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
 
-export async function run(inputs: EvaluateModelInputs, platform: Platform): Promise<StepOutcome> {
+export async function run(
+  inputs: EvaluateModelInputs,
+  platform: Platform,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
+  parseGates(inputs.gates, undefined); // the syntax, before seconds are spent opening models
   const source = await resolveSource(inputs.data, 'data');
   const runtime = await openRuntime(inputs.device, platform);
   const threads = inputs.threads ? { threads: inputs.threads } : {};
@@ -41,7 +46,7 @@ export async function run(inputs: EvaluateModelInputs, platform: Platform): Prom
     });
   }
   platform.info(`device: ${runtime.plan.device} (${runtime.plan.providers.join(', ')}; ${runtime.reason})`);
-  const engine = await Engine.open(platform, { keepOrder: true });
+  const engine = await Engine.open(platform, { keepOrder: true, signal });
   try {
     const plan = await planEvaluation(engine, source, inputs, opened);
     const classLabels = inputs['class-labels'];
@@ -100,15 +105,20 @@ export async function run(inputs: EvaluateModelInputs, platform: Platform): Prom
       gates: results,
       passed,
     });
+    // The report, which says whether the run passed, is written last: when writing the predictions
+    // fails, the run ends in an error and no report claims otherwise.
+    if (inputs.predictions) {
+      const input = platform.describeInput('predictions');
+      await writePredictions(inputs.predictions, outcomes, names, plan.label, input);
+    }
     const reportPath = inputs.report;
-    await writeJson(reportPath, report);
-    if (inputs.predictions) await writePredictions(inputs.predictions, outcomes, names, plan.label);
+    await writeJson(reportPath, report, { input: platform.describeInput('report') });
     const summary = buildSummary(report);
     if (inputs.comment) await postComment(platform, summary, inputs.token);
     return {
       passed,
       outputs: outputsOf(report, reportPath),
-      metrics: { ...report.metrics, ...numbers(report.performance.model) },
+      headline: { ...report.metrics, ...numbers(report.performance.model) },
       summary,
       checks: results.map((r) => ({
         id: `gate: ${r.expr}`,

@@ -108,11 +108,13 @@ export const evaluateModelSpec = defineStep({
     report: input.path({
       description: 'Where to write the JSON report.',
       default: 'modelship-reports/evaluate-model.json',
+      writes: 'file',
     }),
     predictions: input.path({
       description:
         "Also write every scored row's label and predictions (and probabilities) as CSV here, for audits and your own analysis.",
       example: 'modelship-reports/predictions.csv',
+      writes: 'file',
     }),
     comment: input.boolean({
       description:

@@ -28,23 +28,28 @@ import {
   isNumericType,
   numericProfile,
   otherProfiles,
-  sortedValues,
 } from '../../data/profile.ts';
+import { SortedColumns } from '../../data/sorted-columns.ts';
 import { digestSource, displayName, resolveSource, type Source } from '../../data/sources.ts';
+import type { Location } from '../../errors.ts';
+import { writeJson } from '../../files/atomic.ts';
 import type { Platform } from '../../platform/port.ts';
-import { writeJson } from '../../report/files.ts';
 import type { StepOutcome } from '../types.ts';
 import type { ValidateDataInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
 
-export async function run(inputs: ValidateDataInputs, platform: Platform): Promise<StepOutcome> {
+export async function run(
+  inputs: ValidateDataInputs,
+  platform: Platform,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
   const contract = await loadContract(inputs.contract);
   const source = await resolveSource(inputs.data, 'data');
   const refSource = inputs.reference ? await resolveSource(inputs.reference, 'reference') : undefined;
   const digest = digestSource(source);
   const declared = new Map(contract.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]]));
 
-  const engine = await Engine.open(platform);
+  const engine = await Engine.open(platform, { signal });
   try {
     const [data, reference] = await platform.group(`Reading ${displayName(source)}`, async () => {
       const d = await loadTable(engine, source, 'data', declared);
@@ -61,7 +66,8 @@ export async function run(inputs: ValidateDataInputs, platform: Platform): Promi
     const { profile, drift } = await platform.group('Profiling and drift', () =>
       profileAndDrift(engine, contract, data, reference, platform),
     );
-    const allChecks = [...checks, ...drift.map(driftCheck)];
+    const driftRules = new Map(contract.columns.map((c) => [c.name, c.drift?.where]));
+    const allChecks = [...checks, ...drift.map((d) => driftCheck(d, driftRules.get(d.column)))];
     const failOn = inputs['fail-on'];
     const failing = allChecks.filter(
       (c) => c.status === 'fail' || (c.status === 'warn' && failOn === 'warning'),
@@ -87,13 +93,14 @@ export async function run(inputs: ValidateDataInputs, platform: Platform): Promi
       drift,
       profile,
     };
-    const reportPath = await writeJson(inputs.report, report);
+    await writeJson(inputs.report, report, { input: platform.describeInput('report') });
     const notOk = allChecks.filter((c) => c.status !== 'pass');
     return {
       passed,
       outputs: {
         passed,
-        report: reportPath,
+        // As the user gave it, as every step does: a relative path stays valid in a later job.
+        report: inputs.report,
         rows: data.rows,
         'data-digest': dataDigest,
         'failed-checks': notOk.map((c) => c.id).join(','),
@@ -165,6 +172,14 @@ async function profileAndDrift(
   const others: [string, string][] = [];
   const started = Date.now();
   const second = await engine.fork();
+  const numeric = columns.filter(([, type]) => isNumericType(type)).map(([c]) => c);
+  const dataValues = new SortedColumns(engine, 'data', data.rows, numeric);
+  const refValues = new SortedColumns(
+    second,
+    'reference',
+    reference?.rows ?? 0,
+    numeric.filter((c) => rules.get(c)?.drift && reference?.columns.has(c)),
+  );
   try {
     for (const [i, [name, type]] of columns.entries()) {
       const rule = rules.get(name);
@@ -174,8 +189,8 @@ async function profileAndDrift(
         // chunks into JS, DuckDB sorts the other.
         const wantsDrift = rule?.drift && inReference && isNumeric(rule.type);
         const [values, ref] = await Promise.all([
-          sortedValues(engine, 'data', name, data.rows),
-          wantsDrift ? sortedValues(second, 'reference', name, reference!.rows) : undefined,
+          dataValues.get(name),
+          wantsDrift ? refValues.get(name) : undefined,
         ]);
         profile.push(numericProfile(name, type, data.rows, values));
         if (rule?.drift && ref?.length && values.length) {
@@ -212,7 +227,7 @@ async function profileAndDrift(
   return { profile, drift };
 }
 
-function driftCheck(d: DriftResult): DataCheck {
+function driftCheck(d: DriftResult, where: Location | undefined): DataCheck {
   const measure =
     d.p_value === null
       ? `${d.test} ${fmt(d.statistic)} (threshold ${fmt(d.threshold)})`
@@ -226,6 +241,7 @@ function driftCheck(d: DriftResult): DataCheck {
     {
       observed: d.p_value ?? d.statistic,
       expected: d.p_value === null ? `<= ${d.threshold}` : `>= ${d.threshold}`,
+      ...(where && { where }),
     },
   );
 }

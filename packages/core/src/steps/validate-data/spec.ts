@@ -24,6 +24,7 @@ export const validateDataSpec = defineStep({
     report: input.path({
       description: 'Where to write the JSON report.',
       default: 'modelship-reports/validate-data.json',
+      writes: 'file',
     }),
     'fail-on': input.choice(['error', 'warning', 'never'] as const, {
       description:

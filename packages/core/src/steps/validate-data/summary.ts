@@ -5,6 +5,7 @@ import type { DriftResult } from '../../data/drift.ts';
 import type { LoadedTable } from '../../data/load.ts';
 import type { ColumnProfile } from '../../data/profile.ts';
 import { displayName, type Source } from '../../data/sources.ts';
+import { formatLocation } from '../../errors.ts';
 import { type Block, formatNumber, formatValue, type Summary } from '../../report/summary.ts';
 
 interface Facts {
@@ -18,7 +19,8 @@ interface Facts {
   failOn: string;
 }
 
-const where = (c: DataCheck) => (c.where?.line ? `${c.where.file}:${c.where.line}` : '');
+/** The rule's place in the contract, `file:line:column`, without the key path the check id repeats. */
+const where = (c: DataCheck) => (c.where?.line ? formatLocation({ ...c.where, path: undefined }) : '');
 
 export function buildSummary(f: Facts): Summary {
   const failed = f.checks.filter((c) => c.status === 'fail');

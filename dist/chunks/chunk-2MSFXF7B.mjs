@@ -1,3 +1,0 @@
-import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-import{randomBytes}from"node:crypto";import{mkdir,rename,rm,writeFile}from"node:fs/promises";import{dirname,resolve}from"node:path";async function writeFileAtomic(path,content){let full=resolve(path);await mkdir(dirname(full),{recursive:!0});let tmp=`${full}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;try{await writeFile(tmp,content),await rename(tmp,full)}finally{await rm(tmp,{force:!0})}return full}var writeJson=(path,value)=>writeFileAtomic(path,`${JSON.stringify(value,null,2)}
-`);export{writeFileAtomic,writeJson};

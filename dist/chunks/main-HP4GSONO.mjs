@@ -1,2 +1,0 @@
-import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-import{serve,serveHelp}from"./chunk-WYMOHBTT.mjs";import"./chunk-FE7BN62X.mjs";import"./chunk-QNMMTNVM.mjs";import"./chunk-NKYYUEYD.mjs";import"./chunk-K6VXXMTJ.mjs";import"./chunk-UCOQHE2R.mjs";import"./chunk-HOFPWURQ.mjs";import"./chunk-XQVQOVKT.mjs";import"./chunk-DNV3EKK7.mjs";import"./chunk-AL4Y7R3F.mjs";export{serve,serveHelp};
