@@ -27,3 +27,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The test node (a real Kubernetes v1.20.2 from Debian's packages): its Debian packages, and its
+# binaries built once per machine into /var/cache/modelship (keyed by version and recipe), then cached.
+bash scripts/kube-node/build.sh >/dev/null
