@@ -10,7 +10,8 @@ import { STEPS } from '../packages/core/src/steps/catalog.ts';
 import { CLI_ENTRIES, root, SHARED } from './esbuild-options.ts';
 import { checking, emit } from './files.ts';
 
-const DIST_LIMIT = 5 * 1024 * 1024;
+// The Kubernetes client (deploy-rollout only, in a lazy chunk) is most of it; DESIGN.md: 8 MB in all.
+const DIST_LIMIT = 8 * 1024 * 1024;
 
 /** Each action's entry is two lines; generate them instead of keeping files that say nothing. */
 const actionEntries: Plugin = {

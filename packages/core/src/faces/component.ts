@@ -32,10 +32,12 @@ function typedDefault(f: Field): string | number | boolean {
 
 export function componentTemplate(spec: StepSpec): string {
   const reports = `modelship-reports/${spec.id}`;
+  // deploy-rollout has an `image` input of its own (the image it deploys): the job's is `job-image` there.
+  const jobImage = 'image' in spec.inputs ? 'job-image' : 'image';
   const common = {
     as: { description: 'Name of the job this component adds.', default: spec.id },
     stage: { description: 'Stage the job runs in.', default: 'test' },
-    image: {
+    [jobImage]: {
       description:
         'Image the job runs in: Node.js 24 and npm on glibc (Debian, Ubuntu; not Alpine). The shell executor ignores it.',
       default: 'node:24-slim',
@@ -46,6 +48,8 @@ export function componentTemplate(spec: StepSpec): string {
       default: `npx --yes @modelship/cli@${VERSION}`,
     },
   };
+  for (const name of Object.keys(common))
+    if (name in spec.inputs) throw new Error(`${spec.id}: input '${name}' collides with the component's own`);
   const inputs = Object.fromEntries(
     Object.entries(spec.inputs).map(([name, f]) => [
       name,
@@ -73,7 +77,7 @@ export function componentTemplate(spec: StepSpec): string {
   });
   const job = {
     stage: '$[[ inputs.stage ]]',
-    image: '$[[ inputs.image ]]',
+    image: `$[[ inputs.${jobImage} ]]`,
     variables,
     // The CLI command is split into words on purpose; no other input is ever part of it.
     script: [`$MODELSHIP_CLI ${spec.id}`],

@@ -5,6 +5,7 @@
  */
 
 import { buildImageSpec } from './build-image/spec.ts';
+import { deployRolloutSpec } from './deploy-rollout/spec.ts';
 import { evaluateModelSpec } from './evaluate-model/spec.ts';
 import type { StepDefinition } from './types.ts';
 import { validateDataSpec } from './validate-data/spec.ts';
@@ -13,6 +14,7 @@ export const STEPS: StepDefinition[] = [
   { spec: validateDataSpec, load: () => import('./validate-data/run.ts') },
   { spec: evaluateModelSpec, load: () => import('./evaluate-model/run.ts') },
   { spec: buildImageSpec, load: () => import('./build-image/run.ts') },
+  { spec: deployRolloutSpec, load: () => import('./deploy-rollout/run.ts') },
 ];
 
 /** The whole lifecycle, in order, with the steps still to come, for the README and `--help`. */

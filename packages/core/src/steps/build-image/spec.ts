@@ -1,3 +1,4 @@
+import { registryInputs } from '../registry-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
 
 export const RUNTIMES = ['serve', 'triton', 'artifact'] as const;
@@ -52,19 +53,9 @@ export const buildImageSpec = defineStep({
       writes: 'directory',
       writesUnless: 'push',
     }),
-    'registry-username': input.string({
-      description: 'User for the registry of `name` (and of the base image when they are the same registry).',
-      example: 'octocat',
-    }),
-    'registry-password': input.string({
-      description: 'Password or token for the registry; masked, never logged or written to a report.',
-      secret: true,
-      example: 'a token from a secret',
-    }),
-    'insecure-registry': input.boolean({
-      description: 'Talk plain HTTP to the registry (for a local registry not on localhost).',
-      default: 'false',
-    }),
+    ...registryInputs(
+      'User for the registry of `name` (and of the base image when they are the same registry).',
+    ),
     annotations: input.list({
       description: 'Extra annotations, `key=value`, one per line.',
       example: 'org.opencontainers.image.licenses=Apache-2.0',

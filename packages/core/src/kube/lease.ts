@@ -1,0 +1,104 @@
+/**
+ * One rollout at a time per app: a coordination.k8s.io Lease (`<app>-modelship-rollout`) held
+ * for the whole rollout and renewed while it runs. A second deploy of the same app waits for it
+ * (bounded, saying who holds it), never interleaves; a holder that died without releasing (a
+ * killed runner) loses the Lease once it has not been renewed for its duration.
+ */
+import { sleep } from '../net/retry.ts';
+import type { Logger } from '../platform/port.ts';
+import type { Kube } from './client.ts';
+import { KubeError } from './errors.ts';
+import type { KubeObject } from './types.ts';
+
+const DURATION_S = 30;
+const RENEW_MS = 10_000;
+const POLL_MS = 2000;
+
+export const leaseName = (app: string) => `${app}-modelship-rollout`;
+
+/** Kubernetes MicroTime: RFC 3339 with microseconds. */
+const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+export interface Held {
+  /** Stops renewing and deletes the Lease. */
+  release(): Promise<void>;
+}
+
+export async function acquireRollout(
+  kube: Kube,
+  o: { namespace: string; app: string; holder: string; waitMs: number; signal: AbortSignal; log: Logger },
+): Promise<Held> {
+  const started = Date.now();
+  let said = false;
+  for (;;) {
+    const lease = await kube.get<KubeObject>(
+      'coordination.k8s.io/v1',
+      'Lease',
+      o.namespace,
+      leaseName(o.app),
+    );
+    const mine = await tryTake(kube, o, lease);
+    if (mine) return hold(kube, o, mine);
+    const holder = lease?.spec?.holderIdentity ?? 'another deploy';
+    if (Date.now() - started >= o.waitMs)
+      throw new KubeError(
+        `another rollout of ${o.app} is in progress (held by ${holder}) and did not end within ${Math.round(o.waitMs / 1000)}s`,
+        409,
+        'Run the step again once it has finished, or raise lock-timeout.',
+      );
+    if (!said) o.log.info(`waiting for the rollout of ${o.app} held by ${holder} to finish`);
+    said = true;
+    await sleep(POLL_MS, o.signal);
+  }
+}
+
+/** The Lease as ours, or undefined when someone else holds it (or took it first). */
+async function tryTake(
+  kube: Kube,
+  o: { namespace: string; app: string; holder: string },
+  lease: KubeObject | undefined,
+): Promise<KubeObject | undefined> {
+  const now = Date.now();
+  const spec = {
+    holderIdentity: o.holder,
+    leaseDurationSeconds: DURATION_S,
+    acquireTime: microTime(now),
+    renewTime: microTime(now),
+  };
+  try {
+    if (!lease)
+      return await kube.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: leaseName(o.app), namespace: o.namespace },
+        spec,
+      });
+    const renewed = Date.parse(String(lease.spec?.renewTime ?? 0));
+    const expired = now - renewed > (lease.spec?.leaseDurationSeconds ?? DURATION_S) * 1000;
+    if (!expired && lease.spec?.holderIdentity !== o.holder) return undefined;
+    return await kube.replace({ ...lease, spec });
+  } catch (e) {
+    if (e instanceof KubeError && e.status === 409) return undefined; // someone was quicker
+    throw e;
+  }
+}
+
+function hold(kube: Kube, o: { namespace: string; log: Logger }, taken: KubeObject): Held {
+  let lease = taken;
+  const renew = setInterval(() => {
+    kube
+      .replace({ ...lease, spec: { ...lease.spec, renewTime: microTime(Date.now()) } })
+      .then((l) => {
+        lease = l;
+      })
+      .catch((e: unknown) => o.log.warn(`could not renew the rollout lease: ${(e as Error).message}`));
+  }, RENEW_MS);
+  return {
+    async release() {
+      clearInterval(renew);
+      await kube
+        .delete(lease)
+        .catch((e: unknown) => o.log.warn(`could not release the rollout lease: ${(e as Error).message}`));
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/** The strategies, by the name the `strategy` input uses; the step refuses any other before it runs. */
+import { blueGreen } from './blue-green.ts';
+import { canary } from './canary.ts';
+import { rolling } from './rolling.ts';
+import type { Strategy } from './strategy.ts';
+
+export const STRATEGY_KINDS = { rolling, 'blue-green': blueGreen, canary } satisfies Record<string, Strategy>;
+
+export type StrategyKind = keyof typeof STRATEGY_KINDS;
+
+export const isStrategyKind = (s: string): s is StrategyKind => Object.hasOwn(STRATEGY_KINDS, s);

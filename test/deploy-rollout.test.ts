@@ -1,0 +1,901 @@
+/**
+ * deploy-rollout on the real test node (test/support/kube-node.ts): the serve image of the example
+ * model rolled out and answering inference through its Service, the release record, and each
+ * failure as a verdict with the cluster's reason and a clean abort back to the previous version.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import type { Release } from '../packages/core/src/kube/release.ts';
+import { Registry } from '../packages/core/src/oci/client.ts';
+import { resolveStage } from '../packages/core/src/versions/stages.ts';
+import { runAction } from './support/action.ts';
+import { gcl, including, project } from './support/gitlab.ts';
+import { until } from './support/kube-api.ts';
+import {
+  inferThroughService,
+  narrowKubeconfig,
+  serveImage,
+  versionAnswering,
+} from './support/kube-deploy.ts';
+import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
+import { CLI, cleanEnv, NODE, run, STACK, tempDir } from './support/run.ts';
+import { tcpProxy } from './support/tcp-proxy.ts';
+
+const kube = kubeNodeFixture();
+
+interface Deployed {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  out: Record<string, string>;
+  report: Record<string, unknown> & {
+    api: { requests: number };
+    release: Release;
+  };
+}
+
+async function deploy(
+  t: TestContext,
+  node: KubeNode,
+  flags: Record<string, string>,
+  kubeconfig = node.kubeconfig,
+): Promise<Deployed> {
+  const dir = await tempDir(t);
+  const args = Object.entries({ 'progress-deadline': '3m', ...flags }).flatMap(([k, v]) => [`--${k}`, v]);
+  // The kubeconfig travels in the environment, as a CI secret variable would, never on the command line.
+  const r = await run(NODE, [CLI, 'deploy-rollout', ...args], {
+    cwd: dir,
+    env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig }),
+  });
+  const out = r.code === 0 || r.code === 1 ? (JSON.parse(r.stdout) as Record<string, string>) : {};
+  const report = out.report ? JSON.parse(await readFile(resolve(dir, out.report), 'utf8')) : {};
+  return { ...r, out, report };
+}
+
+interface DeploymentJson {
+  metadata: { annotations: Record<string, string> };
+  spec: { template: { spec: { containers: { image: string }[] } } };
+}
+
+const deployedImage = async (node: KubeNode, ns: string, app: string) =>
+  (await node.api.call<DeploymentJson>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${app}`)).spec
+    .template.spec.containers[0]!.image;
+
+async function releases(node: KubeNode, ns: string, app: string) {
+  const cm = await node.api.call<{ data: Record<string, string> }>(
+    'GET',
+    `/api/v1/namespaces/${ns}/configmaps/${app}-modelship-releases`,
+  );
+  return JSON.parse(cm.data['releases.json']!) as Release[];
+}
+
+/**
+ * The Service answers with `version` alone: five answers in a row, each on a new connection. Polled,
+ * because kube-proxy reprograms a Service's endpoints a moment after the API server changed them.
+ */
+async function servesOnly(node: KubeNode, ns: string, version: string) {
+  const svc = await node.api.call<{ spec: { clusterIP: string } }>(
+    'GET',
+    `/api/v1/namespaces/${ns}/services/iris`,
+  );
+  await until(
+    `Service iris to answer with ${version} alone`,
+    async () => {
+      for (let i = 0; i < 5; i++)
+        if ((await versionAnswering(svc.spec.clusterIP)) !== version) return undefined;
+      return true;
+    },
+    60_000,
+  );
+}
+
+describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
+  it('rolls the serve image out, answers inference through its Service, and records each release', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+
+    const first = await deploy(t, node, {
+      image: v1,
+      app: 'iris',
+      namespace: ns,
+      replicas: '2',
+      'promote-stage': `production-${ns}`,
+    });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(
+      {
+        status: first.out.status,
+        revision: first.out.revision,
+        image: first.out.image,
+        previous: first.out['previous-image'],
+      },
+      { status: 'promoted', revision: 1, image: v1, previous: '' },
+    );
+    const answer = await inferThroughService(node, ns, 'iris');
+    assert.equal(answer.body.model_version, 'v1');
+    assert.ok(first.report.api.requests > 0, 'the report counts the API requests');
+
+    const second = await deploy(t, node, { image: v2, app: 'iris', namespace: ns, replicas: '2' });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.out['previous-image'], v1);
+    assert.equal(second.out['stable-version'], v2);
+    await servesOnly(node, ns, 'v2');
+
+    const record = await releases(node, ns, 'iris');
+    assert.deepEqual(
+      record.map((r) => [r.revision, r.status, r.image, r.previousImage]),
+      [
+        [2, 'promoted', v2, v1],
+        [1, 'promoted', v1, null],
+      ],
+    );
+    assert.match(
+      record[1]!.facts?.['dev.modelship.model.digest'] ?? '',
+      /^sha256:[0-9a-f]{64}$/,
+      'the facts build-image put on the image',
+    );
+    assert.equal(record[1]!.stage, `production-${ns}`);
+    const registry = await Registry.connect(node.registry);
+    assert.equal(
+      await resolveStage(registry, 'acme/iris', `production-${ns}`),
+      v1.split('@')[1],
+      'the stage holds v1',
+    );
+    const d = await node.api.call<DeploymentJson>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/iris`);
+    assert.equal(JSON.parse(d.metadata.annotations['modelship.dev/release']!).revision, 2);
+  });
+
+  it('a missing image is a verdict naming the image and the registry answer, and the app goes back to the previous version', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const v1 = await serveImage(t, node, 'v1');
+    assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '1' })).code, 0);
+    const missing = `${node.registry}/acme/iris@sha256:${'0'.repeat(64)}`;
+
+    const r = await deploy(t, node, { image: missing, app: 'iris', namespace: ns, replicas: '1' });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.out.status, 'aborted');
+    assert.equal(r.out['stable-version'], v1);
+    assert.match(
+      r.stderr,
+      new RegExp(`cannot pull ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not found`),
+    );
+    assert.doesNotMatch(r.stderr, STACK);
+    assert.equal(await deployedImage(node, ns, 'iris'), v1, 'the Deployment runs the previous image again');
+    const [latest] = await releases(node, ns, 'iris');
+    assert.equal(latest!.status, 'aborted');
+    assert.match(latest!.reason ?? '', /ErrImagePull|ImagePullBackOff/);
+    await servesOnly(node, ns, 'v1');
+  });
+
+  it('a token without the rights it needs is one line naming the missing verb, resource and namespace, and is never printed', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const image = await serveImage(t, node, 'v1');
+    const kubeconfig = await narrowKubeconfig(node, ns, 'deployer', [
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'patch'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'patch'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'create', 'update', 'delete'],
+      },
+    ]);
+    const token = /token: (\S+)/.exec(kubeconfig)![1]!;
+
+    const r = await deploy(t, node, { image, app: 'iris', namespace: ns }, kubeconfig);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr.trim().split('\n').at(-1),
+      `error: forbidden: system:serviceaccount:${ns}:deployer may not patch services in namespace '${ns}'. Grant it with a Role in '${ns}': apiGroups: [""], resources: ["services"], verbs: ["patch"], bound to system:serviceaccount:${ns}:deployer.`,
+    );
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(token), 'the token is never printed');
+    const [failed] = await releases(node, ns, 'iris');
+    assert.deepEqual([failed!.status, /forbidden/.test(failed!.reason ?? '')], ['failed', true]);
+
+    // The rules actions/deploy-rollout/README.md documents are enough for a whole rollout.
+    const documented = await narrowKubeconfig(node, ns, 'documented', [
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'create', 'patch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'create', 'update', 'delete'],
+      },
+    ]);
+    const ok = await deploy(t, node, { image, app: 'iris', namespace: ns, replicas: '1' }, documented);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.out.status, 'promoted');
+    const green = {
+      image,
+      app: 'iris',
+      namespace: ns,
+      replicas: '1',
+      strategy: 'blue-green',
+      'scale-down-delay': '0s',
+    };
+    const bg = await deploy(t, node, green, documented);
+    assert.equal(bg.code, 0, bg.stderr);
+  });
+
+  it('pods no node can hold (a GPU this node lacks) fail at the deadline with the scheduler reason', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const image = await serveImage(t, node, 'v1');
+    const r = await deploy(t, node, {
+      image,
+      app: 'iris',
+      namespace: ns,
+      replicas: '1',
+      gpus: '1',
+      'progress-deadline': '8s',
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.out.status, 'aborted');
+    assert.match(r.stderr, /Unschedulable .*Insufficient nvidia\.com\/gpu/);
+    assert.match(r.stderr, /progress deadline of 8s/);
+  });
+
+  it('a server that crashes at start is a verdict quoting its last log lines; a first deploy is scaled to zero', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const image = await serveImage(t, node, 'v1');
+    const r = await deploy(t, node, {
+      image,
+      app: 'iris',
+      namespace: ns,
+      replicas: '1',
+      env: 'MODELSHIP_MODEL=/models/missing.onnx',
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.out.status, 'aborted');
+    assert.match(r.stderr, /CrashLoopBackOff \(pod iris-[a-z0-9-]+, container serve\)/);
+    assert.match(
+      r.stderr,
+      /What the cluster said[\s\S]*missing\.onnx/,
+      'the log of the crashed run is quoted',
+    );
+    const d = await node.api.call<{ spec: { replicas: number } }>(
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/deployments/iris`,
+    );
+    assert.equal(d.spec.replicas, 0);
+  });
+
+  it('SIGTERM mid-rollout puts the previous version back before exiting, and the record says cancelled', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '1' })).code, 0);
+    // A pod that asks for a GPU this node lacks waits (Unschedulable is not fatal): the rollout stays in progress.
+    const dir = await tempDir(t);
+    const child = spawn(
+      NODE,
+      [
+        CLI,
+        'deploy-rollout',
+        '--image',
+        v2,
+        '--app',
+        'iris',
+        '--namespace',
+        ns,
+        '--replicas',
+        '1',
+        '--gpus',
+        '1',
+      ],
+      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(
+      'the new pod to be pending',
+      async () => {
+        const pods = await node.api.call<{ items: { spec: { containers: { image: string }[] } }[] }>(
+          'GET',
+          `/api/v1/namespaces/${ns}/pods?fieldSelector=status.phase%3DPending`,
+        );
+        return pods.items.some((p) => p.spec.containers[0]!.image === v2) ? true : undefined;
+      },
+      60_000,
+    );
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, stderr);
+    assert.equal(await deployedImage(node, ns, 'iris'), v1, 'the previous image is back');
+    const [latest] = await releases(node, ns, 'iris');
+    assert.deepEqual([latest!.revision, latest!.status, latest!.image], [2, 'cancelled', v2]);
+    assert.match(stderr, /stopped: cancelled by SIGTERM/);
+  });
+
+  it('a dry run validates the manifests on the API server and changes nothing', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const image = await serveImage(t, node, 'v1');
+    const r = await deploy(t, node, { image, app: 'iris', namespace: ns, 'dry-run': 'true' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.out.status, 'planned');
+    const kinds = (r.report.manifests as { kind: string }[]).map((m) => m.kind);
+    assert.deepEqual(kinds, ['Service', 'Deployment']);
+    const gone = await node.api.raw('GET', `/apis/apps/v1/namespaces/${ns}/deployments/iris`);
+    assert.equal(gone.status, 404, 'no Deployment was created');
+    const record = await node.api.raw('GET', `/api/v1/namespaces/${ns}/configmaps/iris-modelship-releases`);
+    assert.equal(record.status, 404, 'no release was recorded');
+
+    const invalid = await deploy(t, node, {
+      image,
+      app: 'iris',
+      namespace: ns,
+      'dry-run': 'true',
+      env: 'NOT A NAME=x',
+    });
+    assert.equal(invalid.code, 2);
+    assert.match(
+      invalid.stderr,
+      /as invalid: spec\.template\.spec\.containers\[0\]\.env\[1\]\.name: Invalid value: "NOT A NAME"/,
+    );
+  });
+
+  it('runs as the bundled action: outputs, job summary timeline, and the CI facts in the record; the token only in add-mask', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const image = await serveImage(t, node, 'v1');
+    const kubeconfig = await narrowKubeconfig(node, ns, 'ci', [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+    ]);
+    const token = /token: (\S+)/.exec(kubeconfig)![1]!;
+    const dir = await tempDir(t);
+    const r = await runAction(
+      'deploy-rollout',
+      dir,
+      { image, app: 'iris', namespace: ns, replicas: '1', kubeconfig, report: join(dir, 'report.json') },
+      { GITHUB_ACTOR: 'octocat', GITHUB_SHA: 'c0ffee' },
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.outputs.status, 'promoted');
+    assert.equal(r.outputs.revision, '1');
+    assert.match(r.summary, /\| rollout \| 100% \|/);
+    const logged = `${r.stdout}${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::'));
+    assert.ok(!logged.join('\n').includes(token), 'the token appears only in add-mask commands');
+    assert.ok(!(await readFile(join(dir, 'report.json'), 'utf8')).includes(token), 'nor in the report');
+    const [release] = await releases(node, ns, 'iris');
+    assert.deepEqual(
+      [release!.actor, release!.commit, release!.runUrl],
+      ['octocat', 'c0ffee', 'https://github.com/acme/fraud/actions/runs/42'],
+    );
+  });
+
+  it('blue-green: the new version comes up in the idle slot, the Service switches at once, the old slot is scaled to zero; a failure never touches the Service', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    const app = { app: 'iris', namespace: ns, replicas: '1', 'scale-down-delay': '0s' };
+    const selected = async () =>
+      (
+        await node.api.call<{ spec: { selector: Record<string, string> } }>(
+          'GET',
+          `/api/v1/namespaces/${ns}/services/iris`,
+        )
+      ).spec.selector['modelship.dev/slot'];
+    const replicas = async (name: string) =>
+      (
+        await node.api.call<{ spec: { replicas: number } }>(
+          'GET',
+          `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+        )
+      ).spec.replicas;
+
+    // An app that ran with `rolling` moves over: its Deployment is the old version.
+    assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
+    const first = await deploy(t, node, { ...app, image: v2, strategy: 'blue-green' });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual([first.out.status, first.out['previous-image']], ['promoted', v1]);
+    assert.equal(await selected(), 'blue');
+    await servesOnly(node, ns, 'v2');
+    assert.equal(await replicas('iris'), 0, 'the rolling Deployment was the old version');
+
+    const second = await deploy(t, node, { ...app, image: v1, strategy: 'blue-green' });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(await selected(), 'green');
+    await servesOnly(node, ns, 'v1');
+    assert.equal(await replicas('iris-blue'), 0);
+    assert.deepEqual(
+      second.report.release.steps.map((s) => [s.name, s.weight]),
+      [
+        ['preview', 0],
+        ['ready', 0],
+        ['switch', 100],
+        ['scale-down', 100],
+      ],
+    );
+
+    const missing = `${node.registry}/acme/iris@sha256:${'1'.repeat(64)}`;
+    const failed = await deploy(t, node, { ...app, image: missing, strategy: 'blue-green' });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.out.status, 'aborted');
+    assert.equal(await selected(), 'green', 'the Service never left the stable slot');
+    assert.equal(await replicas('iris-blue'), 0);
+    await servesOnly(node, ns, 'v1');
+
+    // Back to rolling: the slot that served is the previous version, and is retired once promoted.
+    const back = await deploy(t, node, { ...app, image: v2 });
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(back.out['previous-image'], v1);
+    assert.deepEqual([await replicas('iris-green'), await replicas('iris')], [0, 1]);
+    await servesOnly(node, ns, 'v2');
+  });
+
+  it('canary through the replicas router: at each step the share of answers from the new version is what the pod split says (binomial tolerance), then promotes', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    const app = { app: 'iris', namespace: ns, replicas: '4' };
+    assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
+    const svc = await node.api.call<{ spec: { clusterIP: string } }>(
+      'GET',
+      `/api/v1/namespaces/${ns}/services/iris`,
+    );
+
+    const dir = await tempDir(t);
+    const child = spawn(
+      NODE,
+      [
+        CLI,
+        'deploy-rollout',
+        '--image',
+        v2,
+        '--strategy',
+        'canary',
+        '--steps',
+        '25%, pause 30s, 50%, pause 30s',
+        ...Object.entries(app)
+          .flat()
+          .map((v, i) => (i % 2 ? v : `--${v}`)),
+      ],
+      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    for (const canaryPods of [1, 2]) {
+      // The split is in place once the Service's ready endpoints are it and the new version has answered.
+      await until(
+        `${canaryPods} canary and ${4 - canaryPods} stable endpoints`,
+        async () => {
+          const ep = await node.api.call<{ subsets?: { addresses?: { targetRef?: { name: string } }[] }[] }>(
+            'GET',
+            `/api/v1/namespaces/${ns}/endpoints/iris`,
+          );
+          const pods = (ep.subsets ?? [])
+            .flatMap((s) => s.addresses ?? [])
+            .map((a) => a.targetRef?.name ?? '');
+          const canary = pods.filter((p) => p.startsWith('iris-canary-')).length;
+          return canary === canaryPods && pods.length === 4 ? true : undefined;
+        },
+        60_000,
+        () => stderr,
+      );
+      await until(
+        'an answer from the canary',
+        async () => ((await versionAnswering(svc.spec.clusterIP)) === 'v2' ? true : undefined),
+        20_000,
+      );
+      const n = 200;
+      let fromCanary = 0;
+      for (let i = 0; i < n; i++) if ((await versionAnswering(svc.spec.clusterIP)) === 'v2') fromCanary++;
+      t.diagnostic(`${canaryPods}/4 canary pods: ${fromCanary} of ${n} answers from the canary`);
+      const p = canaryPods / 4;
+      const tolerance = 4.5 * Math.sqrt(n * p * (1 - p));
+      assert.ok(
+        Math.abs(fromCanary - n * p) <= tolerance,
+        `${fromCanary} of ${n} answers from the canary at ${p * 100}% (expected ${n * p} ± ${tolerance.toFixed(1)})`,
+      );
+    }
+
+    assert.equal(await exited, 0, stderr);
+    assert.equal(JSON.parse(stdout).status, 'promoted');
+    assert.equal(await deployedImage(node, ns, 'iris'), v2);
+    const canary = await node.api.call<{ spec: { replicas: number } }>(
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/deployments/iris-canary`,
+    );
+    assert.equal(canary.spec.replicas, 0);
+    const [release] = await releases(node, ns, 'iris');
+    assert.deepEqual(
+      release!.steps.map((s) => [s.name, s.weight, s.outcome]),
+      [
+        ['apply', 0, 'done'],
+        ['25%', 25, 'done'],
+        ['pause 30s', 25, 'done'],
+        ['50%', 50, 'done'],
+        ['pause 30s', 50, 'done'],
+        ['100%', 100, 'done'],
+      ],
+    );
+  });
+
+  it('canary: a canary that cannot start aborts with every request back on stable; SIGTERM mid-canary does the same before exiting', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    const app = { app: 'iris', namespace: ns, replicas: '2' };
+    assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
+    const replicas = async (name: string) =>
+      (
+        await node.api.call<{ spec: { replicas: number } }>(
+          'GET',
+          `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+        )
+      ).spec.replicas;
+
+    const crashing = await deploy(t, node, {
+      ...app,
+      image: v2,
+      strategy: 'canary',
+      steps: '50%',
+      env: 'MODELSHIP_MODEL=/models/missing.onnx',
+    });
+    assert.equal(crashing.code, 1, crashing.stderr);
+    assert.equal(crashing.out.status, 'aborted');
+    assert.match(crashing.stderr, /CrashLoopBackOff \(pod iris-canary-/);
+    assert.deepEqual(
+      [await replicas('iris'), await replicas('iris-canary')],
+      [2, 0],
+      'stable back to 2 pods, canary to none',
+    );
+    assert.equal(
+      await deployedImage(node, ns, 'iris'),
+      v1,
+      "the stable Deployment's template was never touched",
+    );
+
+    const dir = await tempDir(t);
+    const child = spawn(
+      NODE,
+      [
+        CLI,
+        'deploy-rollout',
+        '--image',
+        v2,
+        '--app',
+        'iris',
+        '--namespace',
+        ns,
+        '--replicas',
+        '2',
+        '--strategy',
+        'canary',
+        '--steps',
+        '50%, pause 10m',
+      ],
+      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(
+      'the canary to hold at 50%',
+      async () => (/step 2 of 3: pause 600s/.test(stderr) ? true : undefined),
+      120_000,
+      () => stderr,
+    );
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, stderr);
+    assert.deepEqual([await replicas('iris'), await replicas('iris-canary')], [2, 0]);
+    assert.equal(await deployedImage(node, ns, 'iris'), v1);
+    const [latest] = await releases(node, ns, 'iris');
+    assert.deepEqual(
+      [latest!.status, latest!.steps.map((s) => [s.name, s.outcome])],
+      [
+        'cancelled',
+        [
+          ['apply', 'done'],
+          ['50%', 'done'],
+          ['pause 600s', 'cancelled'],
+          ['abort', 'done'],
+        ],
+      ],
+    );
+  });
+
+  it('one rollout of an app at a time: a second deploy waits for the first, or fails clearly when it waits too long', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    const dir = await tempDir(t);
+    const start = (args: string[]) => {
+      const child = spawn(
+        NODE,
+        [CLI, 'deploy-rollout', '--app', 'iris', '--namespace', ns, '--replicas', '1', ...args],
+        {
+          cwd: dir,
+          env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }),
+        },
+      );
+      t.after(() => child.kill('SIGKILL'));
+      const out = { stdout: '', stderr: '', code: new Promise<number | null>((r) => child.on('close', r)) };
+      child.stdout.on('data', (d) => (out.stdout += d));
+      child.stderr.on('data', (d) => (out.stderr += d));
+      return out;
+    };
+    // The first holds the app for a while: a pod asking for a GPU this node lacks, until its deadline.
+    const first = start([
+      '--image',
+      v1,
+      '--gpus',
+      '1',
+      '--progress-deadline',
+      '15s',
+      '--report',
+      'first.json',
+    ]);
+    await until(
+      'the first deploy to hold the Lease',
+      async () =>
+        (
+          await node.api.raw(
+            'GET',
+            `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/iris-modelship-rollout`,
+          )
+        ).status === 200
+          ? true
+          : undefined,
+      60_000,
+      () => first.stderr,
+    );
+    const impatient = start(['--image', v2, '--lock-timeout', '1s', '--report', 'impatient.json']);
+    const patient = start(['--image', v2, '--report', 'patient.json']);
+
+    assert.equal(await impatient.code, 2, impatient.stderr);
+    assert.match(
+      impatient.stderr,
+      /error: another rollout of iris is in progress \(held by .+ on .+ \(pid \d+\)\) and did not end within 1s\. Run the step again once it has finished, or raise lock-timeout\./,
+    );
+    assert.equal(await first.code, 1, first.stderr);
+    assert.equal(await patient.code, 0, patient.stderr);
+    assert.match(patient.stderr, /waiting for the rollout of iris held by/);
+    const record = await releases(node, ns, 'iris');
+    assert.deepEqual(
+      record.map((r) => [r.revision, r.status, r.image]),
+      [
+        [2, 'promoted', v2],
+        [1, 'aborted', v1],
+      ],
+      'the two rollouts did not interleave: the second began after the first ended',
+    );
+    const lease = await node.api.raw(
+      'GET',
+      `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/iris-modelship-rollout`,
+    );
+    assert.equal(lease.status, 404, 'the Lease is released');
+  });
+
+  it('runs as the GitLab component (gitlab-ci-local): the job deploys, and a later job gets the outputs through needs', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const image = await serveImage(t, node, 'v1');
+    const dir = await tempDir(t);
+    await project(
+      dir,
+      including(
+        'deploy-rollout',
+        { as: 'deploy', stage: 'deploy', image, app: 'iris', namespace: ns },
+        `
+stages: [deploy, verify]
+
+deploy:
+  variables:
+    MODELSHIP_INPUT_KUBECONFIG: ${JSON.stringify(node.kubeconfig)}
+
+verify:
+  stage: verify
+  needs: [deploy]
+  script:
+    - echo "status=$DEPLOY_ROLLOUT_STATUS revision=$DEPLOY_ROLLOUT_REVISION"
+`,
+      ),
+      [],
+    );
+    const r = await gcl(dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /status=promoted revision=1/);
+    const junit = await readFile(join(dir, 'modelship-reports', 'deploy-rollout.junit.xml'), 'utf8');
+    assert.match(junit, /<testcase classname="deploy-rollout\.iris" name="rollout"/);
+    await servesOnly(node, ns, 'v1');
+  });
+
+  it('rides out the API server going away mid-rollout: the watches resume and the rollout still promotes', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '3' })).code, 0);
+    const proxy = await tcpProxy(t, { host: '127.0.0.1', port: Number(new URL(node.server).port) });
+    const kubeconfig = (await readFile(node.kubeconfig, 'utf8')).replace(
+      node.server,
+      `https://127.0.0.1:${proxy.port}`,
+    );
+    const dir = await tempDir(t);
+    const child = spawn(
+      NODE,
+      [CLI, 'deploy-rollout', '--image', v2, '--app', 'iris', '--namespace', ns, '--replicas', '3'],
+      {
+        cwd: dir,
+        env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig }),
+      },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(
+      'the rollout to start',
+      async () => (/release 2 of iris/.test(stderr) ? true : undefined),
+      60_000,
+      () => stderr,
+    );
+
+    await proxy.down();
+    assert.equal(child.exitCode, null, 'the API server went away while the step was waiting');
+    await new Promise((r) => setTimeout(r, 4000));
+    const before = proxy.accepted;
+    await proxy.up();
+
+    assert.equal(await exited, 0, stderr);
+    assert.equal(JSON.parse(stdout).status, 'promoted');
+    assert.ok(proxy.accepted > before, 'the step connected again once the server was back');
+    assert.equal(await deployedImage(node, ns, 'iris'), v2);
+  });
+
+  it("canary through the gateway-api router: the HTTPRoute on the API server carries each step's exact weights and the canary header route", async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    await installHttpRouteCrd(t, node);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '2' })).code, 0);
+    const dir = await tempDir(t);
+    const child = spawn(
+      NODE,
+      [
+        CLI,
+        'deploy-rollout',
+        '--image',
+        v2,
+        '--app',
+        'iris',
+        '--namespace',
+        ns,
+        '--replicas',
+        '2',
+        '--strategy',
+        'canary',
+        '--traffic',
+        'gateway-api',
+        '--gateway',
+        'infra/public',
+        '--steps',
+        '25%, pause 20s, 60%, pause 20s',
+      ],
+      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
+    );
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    interface Route {
+      spec: {
+        parentRefs: { name: string; namespace?: string }[];
+        rules: {
+          matches?: { headers: { name: string; value: string }[] }[];
+          backendRefs: { name: string; weight?: number }[];
+        }[];
+      };
+    }
+    const route = () =>
+      node.api.call<Route>('GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes/iris`);
+    const weights = (r: Route) => r.spec.rules[1]!.backendRefs.map((b) => `${b.name}=${b.weight}`).join(',');
+    for (const w of [25, 60]) {
+      const seen = await until(
+        `the HTTPRoute at ${w}%`,
+        async () => {
+          const r = await route().catch(() => undefined);
+          return r && weights(r) === `iris-stable=${100 - w},iris-canary=${w}` ? r : undefined;
+        },
+        90_000,
+        () => stderr,
+      );
+      assert.deepEqual(seen.spec.parentRefs, [{ name: 'public', namespace: 'infra' }]);
+      assert.deepEqual(seen.spec.rules[0], {
+        matches: [{ headers: [{ name: 'x-model-version', value: 'canary' }] }],
+        backendRefs: [{ name: 'iris-canary', port: 80 }],
+      });
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.equal(
+      weights(await route()),
+      'iris-stable=100,iris-canary=0',
+      'promoted: all traffic on stable, which runs v2',
+    );
+    assert.equal(await deployedImage(node, ns, 'iris'), v2);
+    const svc = await node.api.call<{ spec: { selector: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${ns}/services/iris-canary`,
+    );
+    assert.equal(svc.spec.selector['modelship.dev/track'], 'canary');
+  });
+});
+
+/** A minimal HTTPRoute CRD (schema left open), as a cluster without a Gateway controller has it. */
+async function installHttpRouteCrd(t: TestContext, node: KubeNode) {
+  const name = 'httproutes.gateway.networking.k8s.io';
+  const created = await node.api.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    // *.k8s.io groups need this annotation; the real Gateway API CRDs carry the same.
+    metadata: {
+      name,
+      annotations: {
+        'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/2466',
+      },
+    },
+    spec: {
+      group: 'gateway.networking.k8s.io',
+      scope: 'Namespaced',
+      names: { plural: 'httproutes', singular: 'httproute', kind: 'HTTPRoute', listKind: 'HTTPRouteList' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+  assert.ok(created.status === 201 || created.status === 409, created.body);
+  t.after(() => node.api.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`));
+  await until(
+    'the HTTPRoute CRD to be established',
+    async () => {
+      const crd = await node.api.call<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      );
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+        ? true
+        : undefined;
+    },
+    30_000,
+  );
+}

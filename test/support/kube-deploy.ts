@@ -1,0 +1,169 @@
+/**
+ * What the deploy-rollout tests need around the test node: serve images of the example model built
+ * with build-image and pushed to the node's registry (one per tag, built once per test file), a
+ * kubeconfig whose token belongs to a ServiceAccount with only the rules a test grants, and an
+ * inference request through a Service's cluster IP.
+ */
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { until } from './kube-api.ts';
+import { pushNodeBaseImage } from './kube-base-image.ts';
+import type { KubeNode } from './kube-node.ts';
+import { CLI, cleanEnv, NODE, ROOT, run, tempDir } from './run.ts';
+import { infer } from './serve.ts';
+
+const MODEL = join(ROOT, 'examples/models/challenger.onnx');
+const built = new Map<string, Promise<string>>();
+let base: Promise<string> | undefined;
+
+/** `registry/acme/iris@sha256:…` of the example model's serve image, its version set to `tag`. */
+export function serveImage(t: TestContext, node: KubeNode, tag: string): Promise<string> {
+  const key = `${node.registry} ${tag}`;
+  let image = built.get(key);
+  if (!image) {
+    image = (async () => {
+      base ??= pushNodeBaseImage(node.registry);
+      const dir = await tempDir(t);
+      const r = await run(
+        NODE,
+        [
+          CLI,
+          'build-image',
+          '--model',
+          MODEL,
+          '--name',
+          `${node.registry}/acme/iris`,
+          '--tags',
+          tag,
+          '--push',
+          'true',
+          '--base-image',
+          await base,
+        ],
+        { cwd: dir, env: cleanEnv({ SOURCE_DATE_EPOCH: '1700000000' }) },
+      );
+      if (r.code !== 0) throw new Error(`build-image failed: ${r.stderr}`);
+      return (JSON.parse(r.stdout) as { image: string }).image;
+    })();
+    built.set(key, image);
+  }
+  return image;
+}
+
+export interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * A kubeconfig's content for ServiceAccount `name` in `ns`, bound to a Role with `rules` alone
+ * (Kubernetes 1.20 still gives every ServiceAccount a token Secret).
+ */
+export async function narrowKubeconfig(
+  node: KubeNode,
+  ns: string,
+  name: string,
+  rules: Rule[],
+): Promise<string> {
+  const api = node.api;
+  await api.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name } });
+  await api.call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+    metadata: { name },
+    rules,
+  });
+  await api.call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+  });
+  const token = await until(
+    `a token for ServiceAccount ${name}`,
+    async () => {
+      const sa = await api.call<{ secrets?: { name: string }[] }>(
+        'GET',
+        `/api/v1/namespaces/${ns}/serviceaccounts/${name}`,
+      );
+      const secret = sa.secrets?.[0]?.name;
+      if (!secret) return undefined;
+      const s = await api.call<{ data?: { token?: string } }>(
+        'GET',
+        `/api/v1/namespaces/${ns}/secrets/${secret}`,
+      );
+      return s.data?.token ? Buffer.from(s.data.token, 'base64').toString() : undefined;
+    },
+    30_000,
+  );
+  const ca = (await readFile(node.ca)).toString('base64');
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: node\n  cluster:\n    server: ${node.server}\n    certificate-authority-data: ${ca}`,
+    'users:',
+    `- name: ${name}\n  user:\n    token: ${token}`,
+    'contexts:',
+    `- name: ${name}\n  context:\n    cluster: node\n    user: ${name}\n    namespace: ${ns}`,
+    `current-context: ${name}`,
+    '',
+  ].join('\n');
+}
+
+const IRIS_ROW = {
+  inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }],
+};
+
+/** An inference answer from the app's Service, retried while kube-proxy catches up with new endpoints. */
+export async function inferThroughService(node: KubeNode, ns: string, app: string) {
+  const svc = await node.api.call<{ spec: { clusterIP: string } }>(
+    'GET',
+    `/api/v1/namespaces/${ns}/services/${app}`,
+  );
+  return until(
+    `an inference answer through Service ${app}`,
+    async () => {
+      const r = await infer(`http://${svc.spec.clusterIP}`, 'iris', IRIS_ROW, {
+        signal: AbortSignal.timeout(5000),
+      }).catch(() => undefined);
+      return r?.status === 200 ? r : undefined;
+    },
+    30_000,
+  );
+}
+
+/**
+ * The model version that answers one inference request on a connection of its own: kube-proxy
+ * picks an endpoint per connection, so a kept-alive connection would ask the same pod every time.
+ */
+export function versionAnswering(ip: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(IRIS_ROW);
+    const req = request(
+      {
+        host: ip,
+        port: 80,
+        method: 'POST',
+        path: '/v2/models/iris/infer',
+        agent: false,
+        timeout: 5000,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          try {
+            resolve(String((JSON.parse(text) as { model_version: unknown }).model_version));
+          } catch (e) {
+            reject(e);
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
