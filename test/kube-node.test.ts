@@ -5,13 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { until } from './support/kube-api.ts';
 import { pushNodeBaseImage } from './support/kube-base-image.ts';
-import { leftoverChains, linkExists, mountsUnder, processesNaming } from './support/kube-host.ts';
 import { staticBinary, staticImage } from './support/kube-images.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startPodDiscovery } from './support/kube-sd.ts';
@@ -156,31 +154,6 @@ describe('kube-node', { timeout: 45 * 60_000 }, () => {
     const up = await prom.query('up{job="kube-serve"}');
     assert.equal(up.length, 1, 'one pod discovered through the API server');
     assert.match(up[0]!.metric.instance ?? '', /^10\.213\.0\.\d+:8080$/);
-  });
-
-  it('leaves no process, mount, chain, bridge or sysctl change behind when it stops', async (t) => {
-    const n = kube.use(t);
-    if (!n) return;
-    const owned = kube.owned();
-    if (!owned) {
-      t.skip('the node belongs to the process that started it; its teardown runs the same checks');
-      return;
-    }
-    assert.ok(
-      (await processesNaming(n.dir)).length > 0,
-      'the node runs processes under its folder before it stops',
-    );
-    assert.deepEqual(await owned.stop(), [], 'every undo step succeeded');
-    assert.deepEqual(await mountsUnder(n.dir), []);
-    assert.deepEqual(await leftoverChains(), []);
-    assert.equal(await linkExists('mskbr0'), false, 'the bridge is gone');
-    assert.deepEqual(await processesNaming(n.dir), [], 'no process of the node is left');
-    assert.equal(
-      (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim(),
-      owned.sysctlsBefore['net/ipv4/ip_forward'],
-      'ip_forward is as it was before the node',
-    );
-    assert.equal(owned.sysctlsBefore['net/ipv4/ip_forward'] !== undefined, true, 'ip_forward was recorded');
   });
 });
 

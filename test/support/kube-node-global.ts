@@ -19,6 +19,12 @@ export async function globalSetup() {
 }
 
 export async function globalTeardown() {
+  // stop() undoes everything and then looks afresh (processes, mounts, chains, bridge, sysctls):
+  // a leftover fails this run, loudly, instead of the next one.
   const failures = (await node?.stop()) ?? [];
-  if (failures.length) throw new Error(`the test node was not fully torn down: ${failures.join('; ')}`);
+  if (failures.length) {
+    const message = `the test node was not fully torn down: ${failures.join('; ')}`;
+    console.error(message);
+    throw new Error(message);
+  }
 }
