@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { until } from './support/kube-api.ts';
-import { pushNodeBaseImage } from './support/kube-base-image.ts';
+import { serveImage } from './support/kube-deploy.ts';
 import { staticBinary, staticImage } from './support/kube-images.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startPodDiscovery } from './support/kube-sd.ts';
 import { startPrometheus } from './support/prometheus.ts';
-import { CLI, cleanEnv, NODE, ROOT, run, tempDir } from './support/run.ts';
+import { ROOT, tempDir } from './support/run.ts';
 import { infer } from './support/serve.ts';
 
 const sh = promisify(execFile);
 const HELLO_C = join(ROOT, 'scripts/kube-node/hello-http.c');
-const MODEL = join(ROOT, 'examples/models/challenger.onnx');
 
 describe('kube-node', { timeout: 45 * 60_000 }, () => {
   const kube = kubeNodeFixture();
@@ -77,27 +76,8 @@ describe('kube-node', { timeout: 45 * 60_000 }, () => {
     const n = kube.use(t);
     if (!n) return;
     const ns = await n.namespace(t);
-    const base = await pushNodeBaseImage(n.registry);
-    const built = await run(
-      NODE,
-      [
-        CLI,
-        'build-image',
-        '--model',
-        MODEL,
-        '--name',
-        `${n.registry}/acme/iris`,
-        '--tags',
-        'v1',
-        '--push',
-        'true',
-        '--base-image',
-        base,
-      ],
-      { cwd: await tempDir(t), env: cleanEnv({ SOURCE_DATE_EPOCH: '1700000000' }) },
-    );
-    assert.equal(built.code, 0, built.stderr);
-    const image = (JSON.parse(built.stdout) as { image: string }).image;
+    // build-image (the CLI) on the Node 24 base image, pushed to the node's registry.
+    const image = await serveImage(t, n, 'v1');
     await n.api.call(
       'POST',
       `/apis/apps/v1/namespaces/${ns}/deployments`,
