@@ -4,7 +4,6 @@
  * failure as a verdict with the cluster's reason and a clean abort back to the previous version.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -18,6 +17,7 @@ import {
   inferThroughService,
   narrowKubeconfig,
   serveImage,
+  startCli,
   versionAnswering,
 } from './support/kube-deploy.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
@@ -283,28 +283,20 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
     assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '1' })).code, 0);
     // A pod that asks for a GPU this node lacks waits (Unschedulable is not fatal): the rollout stays in progress.
     const dir = await tempDir(t);
-    const child = spawn(
-      NODE,
-      [
-        CLI,
-        'deploy-rollout',
-        '--image',
-        v2,
-        '--app',
-        'iris',
-        '--namespace',
-        ns,
-        '--replicas',
-        '1',
-        '--gpus',
-        '1',
-      ],
-      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
-    );
-    t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli(t, dir, node.kubeconfig, [
+      'deploy-rollout',
+      '--image',
+      v2,
+      '--app',
+      'iris',
+      '--namespace',
+      ns,
+      '--replicas',
+      '1',
+      '--gpus',
+      '1',
+    ]);
+    const { child, exited } = cli;
     await until(
       'the new pod to be pending',
       async () => {
@@ -317,11 +309,11 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
       60_000,
     );
     child.kill('SIGTERM');
-    assert.equal(await exited, 143, stderr);
+    assert.equal(await exited, 143, cli.stderr);
     assert.equal(await deployedImage(node, ns, 'iris'), v1, 'the previous image is back');
     const [latest] = await releases(node, ns, 'iris');
     assert.deepEqual([latest!.revision, latest!.status, latest!.image], [2, 'cancelled', v2]);
-    assert.match(stderr, /stopped: cancelled by SIGTERM/);
+    assert.match(cli.stderr, /stopped: cancelled by SIGTERM/);
   });
 
   it('a dry run validates the manifests on the API server and changes nothing', async (t) => {
@@ -457,29 +449,19 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
     );
 
     const dir = await tempDir(t);
-    const child = spawn(
-      NODE,
-      [
-        CLI,
-        'deploy-rollout',
-        '--image',
-        v2,
-        '--strategy',
-        'canary',
-        '--steps',
-        '25%, pause 30s, 50%, pause 30s',
-        ...Object.entries(app)
-          .flat()
-          .map((v, i) => (i % 2 ? v : `--${v}`)),
-      ],
-      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
-    );
-    t.after(() => child.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli(t, dir, node.kubeconfig, [
+      'deploy-rollout',
+      '--image',
+      v2,
+      '--strategy',
+      'canary',
+      '--steps',
+      '25%, pause 30s, 50%, pause 30s',
+      ...Object.entries(app)
+        .flat()
+        .map((v, i) => (i % 2 ? v : `--${v}`)),
+    ]);
+    const { exited } = cli;
 
     for (const canaryPods of [1, 2]) {
       // The split is in place once the Service's ready endpoints are it and the new version has answered.
@@ -497,7 +479,7 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
           return canary === canaryPods && pods.length === 4 ? true : undefined;
         },
         60_000,
-        () => stderr,
+        () => cli.stderr,
       );
       await until(
         'an answer from the canary',
@@ -516,8 +498,8 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
       );
     }
 
-    assert.equal(await exited, 0, stderr);
-    assert.equal(JSON.parse(stdout).status, 'promoted');
+    assert.equal(await exited, 0, cli.stderr);
+    assert.equal(JSON.parse(cli.stdout).status, 'promoted');
     assert.equal(await deployedImage(node, ns, 'iris'), v2);
     const canary = await node.api.call<{ spec: { replicas: number } }>(
       'GET',
@@ -575,38 +557,30 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
     );
 
     const dir = await tempDir(t);
-    const child = spawn(
-      NODE,
-      [
-        CLI,
-        'deploy-rollout',
-        '--image',
-        v2,
-        '--app',
-        'iris',
-        '--namespace',
-        ns,
-        '--replicas',
-        '2',
-        '--strategy',
-        'canary',
-        '--steps',
-        '50%, pause 10m',
-      ],
-      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
-    );
-    t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli(t, dir, node.kubeconfig, [
+      'deploy-rollout',
+      '--image',
+      v2,
+      '--app',
+      'iris',
+      '--namespace',
+      ns,
+      '--replicas',
+      '2',
+      '--strategy',
+      'canary',
+      '--steps',
+      '50%, pause 10m',
+    ]);
+    const { child, exited } = cli;
     await until(
       'the canary to hold at 50%',
-      async () => (/step 2 of 3: pause 600s/.test(stderr) ? true : undefined),
+      async () => (/step 2 of 3: pause 600s/.test(cli.stderr) ? true : undefined),
       120_000,
-      () => stderr,
+      () => cli.stderr,
     );
     child.kill('SIGTERM');
-    assert.equal(await exited, 143, stderr);
+    assert.equal(await exited, 143, cli.stderr);
     assert.deepEqual([await replicas('iris'), await replicas('iris-canary')], [2, 0]);
     assert.equal(await deployedImage(node, ns, 'iris'), v1);
     const [latest] = await releases(node, ns, 'iris');
@@ -630,21 +604,17 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
     const ns = await node.namespace(t);
     const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
     const dir = await tempDir(t);
-    const start = (args: string[]) => {
-      const child = spawn(
-        NODE,
-        [CLI, 'deploy-rollout', '--app', 'iris', '--namespace', ns, '--replicas', '1', ...args],
-        {
-          cwd: dir,
-          env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }),
-        },
-      );
-      t.after(() => child.kill('SIGKILL'));
-      const out = { stdout: '', stderr: '', code: new Promise<number | null>((r) => child.on('close', r)) };
-      child.stdout.on('data', (d) => (out.stdout += d));
-      child.stderr.on('data', (d) => (out.stderr += d));
-      return out;
-    };
+    const start = (args: string[]) =>
+      startCli(t, dir, node.kubeconfig, [
+        'deploy-rollout',
+        '--app',
+        'iris',
+        '--namespace',
+        ns,
+        '--replicas',
+        '1',
+        ...args,
+      ]);
     // The first holds the app for a while: a pod asking for a GPU this node lacks, until its deadline.
     const first = start([
       '--image',
@@ -673,13 +643,13 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
     const impatient = start(['--image', v2, '--lock-timeout', '1s', '--report', 'impatient.json']);
     const patient = start(['--image', v2, '--report', 'patient.json']);
 
-    assert.equal(await impatient.code, 2, impatient.stderr);
+    assert.equal(await impatient.exited, 2, impatient.stderr);
     assert.match(
       impatient.stderr,
       /error: another rollout of iris is in progress \(held by .+ on .+ \(pid \d+\)\) and did not end within 1s\. Run the step again once it has finished, or raise lock-timeout\./,
     );
-    assert.equal(await first.code, 1, first.stderr);
-    assert.equal(await patient.code, 0, patient.stderr);
+    assert.equal(await first.exited, 1, first.stderr);
+    assert.equal(await patient.exited, 0, patient.stderr);
     assert.match(patient.stderr, /waiting for the rollout of iris held by/);
     const record = await releases(node, ns, 'iris');
     assert.deepEqual(
@@ -744,25 +714,23 @@ verify:
       `https://127.0.0.1:${proxy.port}`,
     );
     const dir = await tempDir(t);
-    const child = spawn(
-      NODE,
-      [CLI, 'deploy-rollout', '--image', v2, '--app', 'iris', '--namespace', ns, '--replicas', '3'],
-      {
-        cwd: dir,
-        env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig }),
-      },
-    );
-    t.after(() => child.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli(t, dir, kubeconfig, [
+      'deploy-rollout',
+      '--image',
+      v2,
+      '--app',
+      'iris',
+      '--namespace',
+      ns,
+      '--replicas',
+      '3',
+    ]);
+    const { child, exited } = cli;
     await until(
       'the rollout to start',
-      async () => (/release 2 of iris/.test(stderr) ? true : undefined),
+      async () => (/release 2 of iris/.test(cli.stderr) ? true : undefined),
       60_000,
-      () => stderr,
+      () => cli.stderr,
     );
 
     await proxy.down();
@@ -771,8 +739,8 @@ verify:
     const before = proxy.accepted;
     await proxy.up();
 
-    assert.equal(await exited, 0, stderr);
-    assert.equal(JSON.parse(stdout).status, 'promoted');
+    assert.equal(await exited, 0, cli.stderr);
+    assert.equal(JSON.parse(cli.stdout).status, 'promoted');
     assert.ok(proxy.accepted > before, 'the step connected again once the server was back');
     assert.equal(await deployedImage(node, ns, 'iris'), v2);
   });
@@ -785,34 +753,26 @@ verify:
     const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
     assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '2' })).code, 0);
     const dir = await tempDir(t);
-    const child = spawn(
-      NODE,
-      [
-        CLI,
-        'deploy-rollout',
-        '--image',
-        v2,
-        '--app',
-        'iris',
-        '--namespace',
-        ns,
-        '--replicas',
-        '2',
-        '--strategy',
-        'canary',
-        '--traffic',
-        'gateway-api',
-        '--gateway',
-        'infra/public',
-        '--steps',
-        '25%, pause 20s, 60%, pause 20s',
-      ],
-      { cwd: dir, env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: node.kubeconfig }) },
-    );
-    t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli(t, dir, node.kubeconfig, [
+      'deploy-rollout',
+      '--image',
+      v2,
+      '--app',
+      'iris',
+      '--namespace',
+      ns,
+      '--replicas',
+      '2',
+      '--strategy',
+      'canary',
+      '--traffic',
+      'gateway-api',
+      '--gateway',
+      'infra/public',
+      '--steps',
+      '25%, pause 20s, 60%, pause 20s',
+    ]);
+    const { exited } = cli;
     interface Route {
       spec: {
         parentRefs: { name: string; namespace?: string }[];
@@ -833,7 +793,7 @@ verify:
           return r && weights(r) === `iris-stable=${100 - w},iris-canary=${w}` ? r : undefined;
         },
         90_000,
-        () => stderr,
+        () => cli.stderr,
       );
       assert.deepEqual(seen.spec.parentRefs, [{ name: 'public', namespace: 'infra' }]);
       assert.deepEqual(seen.spec.rules[0], {
@@ -841,7 +801,7 @@ verify:
         backendRefs: [{ name: 'iris-canary', port: 80 }],
       });
     }
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await exited, 0, cli.stderr);
     assert.equal(
       weights(await route()),
       'iris-stable=100,iris-canary=0',

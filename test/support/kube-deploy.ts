@@ -4,6 +4,7 @@
  * kubeconfig whose token belongs to a ServiceAccount with only the rules a test grants, and an
  * inference request through a Service's cluster IP.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -166,4 +167,25 @@ export function versionAnswering(ip: string): Promise<string> {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * The CLI started in `cwd` with `kubeconfig` (in the environment, never on the command line), for a
+ * test that acts while it runs: its output so far, and its exit code. Killed when the test ends.
+ */
+export function startCli(t: TestContext, cwd: string, kubeconfig: string, args: string[]) {
+  const child = spawn(NODE, [CLI, ...args], {
+    cwd,
+    env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig }),
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const cli = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise<number | null>((resolve) => child.on('close', resolve)),
+  };
+  child.stdout.on('data', (d) => (cli.stdout += d));
+  child.stderr.on('data', (d) => (cli.stderr += d));
+  return cli;
 }
