@@ -5,92 +5,51 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { Release } from '../packages/core/src/kube/release.ts';
 import { Registry } from '../packages/core/src/oci/client.ts';
 import { resolveStage } from '../packages/core/src/versions/stages.ts';
 import { runAction } from './support/action.ts';
+import { installHttpRouteCrd } from './support/gateway-crd.ts';
 import { gcl, including, project } from './support/gitlab.ts';
 import { until } from './support/kube-api.ts';
 import {
+  deployment,
   inferThroughService,
   narrowKubeconfig,
+  releases,
+  runStep,
+  type StepRun,
   serveImage,
+  servesOnly,
   startCli,
   versionAnswering,
 } from './support/kube-deploy.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
-import { CLI, cleanEnv, NODE, run, STACK, tempDir } from './support/run.ts';
+import { STACK, tempDir } from './support/run.ts';
 import { tcpProxy } from './support/tcp-proxy.ts';
 
 const kube = kubeNodeFixture();
 
-interface Deployed {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  out: Record<string, string>;
-  report: Record<string, unknown> & {
-    api: { requests: number };
-    release: Release;
-  };
-}
+type Deployed = StepRun & { report: { api: { requests: number }; release: Release } };
 
-async function deploy(
+const deploy = (
   t: TestContext,
   node: KubeNode,
   flags: Record<string, string>,
   kubeconfig = node.kubeconfig,
-): Promise<Deployed> {
-  const dir = await tempDir(t);
-  const args = Object.entries({ 'progress-deadline': '3m', ...flags }).flatMap(([k, v]) => [`--${k}`, v]);
-  // The kubeconfig travels in the environment, as a CI secret variable would, never on the command line.
-  const r = await run(NODE, [CLI, 'deploy-rollout', ...args], {
-    cwd: dir,
-    env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig }),
-  });
-  const out = r.code === 0 || r.code === 1 ? (JSON.parse(r.stdout) as Record<string, string>) : {};
-  const report = out.report ? JSON.parse(await readFile(resolve(dir, out.report), 'utf8')) : {};
-  return { ...r, out, report };
-}
-
-interface DeploymentJson {
-  metadata: { annotations: Record<string, string> };
-  spec: { template: { spec: { containers: { image: string }[] } } };
-}
+) =>
+  runStep(
+    t,
+    node,
+    'deploy-rollout',
+    { 'progress-deadline': '3m', ...flags },
+    { kubeconfig },
+  ) as Promise<Deployed>;
 
 const deployedImage = async (node: KubeNode, ns: string, app: string) =>
-  (await node.api.call<DeploymentJson>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${app}`)).spec
-    .template.spec.containers[0]!.image;
-
-async function releases(node: KubeNode, ns: string, app: string) {
-  const cm = await node.api.call<{ data: Record<string, string> }>(
-    'GET',
-    `/api/v1/namespaces/${ns}/configmaps/${app}-modelship-releases`,
-  );
-  return JSON.parse(cm.data['releases.json']!) as Release[];
-}
-
-/**
- * The Service answers with `version` alone: five answers in a row, each on a new connection. Polled,
- * because kube-proxy reprograms a Service's endpoints a moment after the API server changed them.
- */
-async function servesOnly(node: KubeNode, ns: string, version: string) {
-  const svc = await node.api.call<{ spec: { clusterIP: string } }>(
-    'GET',
-    `/api/v1/namespaces/${ns}/services/iris`,
-  );
-  await until(
-    `Service iris to answer with ${version} alone`,
-    async () => {
-      for (let i = 0; i < 5; i++)
-        if ((await versionAnswering(svc.spec.clusterIP)) !== version) return undefined;
-      return true;
-    },
-    60_000,
-  );
-}
+  (await deployment(node, ns, app)).spec.template.spec.containers[0]!.image;
 
 describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
   it('rolls the serve image out, answers inference through its Service, and records each release', async (t) => {
@@ -146,7 +105,7 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
       v1.split('@')[1],
       'the stage holds v1',
     );
-    const d = await node.api.call<DeploymentJson>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/iris`);
+    const d = await deployment(node, ns, 'iris');
     assert.equal(JSON.parse(d.metadata.annotations['modelship.dev/release']!).revision, 2);
   });
 
@@ -815,47 +774,3 @@ verify:
     assert.equal(svc.spec.selector['modelship.dev/track'], 'canary');
   });
 });
-
-/** A minimal HTTPRoute CRD (schema left open), as a cluster without a Gateway controller has it. */
-async function installHttpRouteCrd(t: TestContext, node: KubeNode) {
-  const name = 'httproutes.gateway.networking.k8s.io';
-  const created = await node.api.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    // *.k8s.io groups need this annotation; the real Gateway API CRDs carry the same.
-    metadata: {
-      name,
-      annotations: {
-        'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/2466',
-      },
-    },
-    spec: {
-      group: 'gateway.networking.k8s.io',
-      scope: 'Namespaced',
-      names: { plural: 'httproutes', singular: 'httproute', kind: 'HTTPRoute', listKind: 'HTTPRouteList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      ],
-    },
-  });
-  assert.ok(created.status === 201 || created.status === 409, created.body);
-  t.after(() => node.api.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`));
-  await until(
-    'the HTTPRoute CRD to be established',
-    async () => {
-      const crd = await node.api.call<{ status?: { conditions?: { type: string; status: string }[] } }>(
-        'GET',
-        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-      );
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
-        ? true
-        : undefined;
-    },
-    30_000,
-  );
-}

@@ -7,8 +7,9 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
+import type { Release } from '../../packages/core/src/kube/release.ts';
 import { until } from './kube-api.ts';
 import { pushNodeBaseImage } from './kube-base-image.ts';
 import type { KubeNode } from './kube-node.ts';
@@ -19,9 +20,9 @@ const MODEL = join(ROOT, 'examples/models/challenger.onnx');
 const built = new Map<string, Promise<string>>();
 let base: Promise<string> | undefined;
 
-/** `registry/acme/iris@sha256:…` of the example model's serve image, its version set to `tag`. */
-export function serveImage(t: TestContext, node: KubeNode, tag: string): Promise<string> {
-  const key = `${node.registry} ${tag}`;
+/** `registry/acme/iris@sha256:…` of the example model's (or `model`'s) serve image, its version set to `tag`. */
+export function serveImage(t: TestContext, node: KubeNode, tag: string, model = MODEL): Promise<string> {
+  const key = `${node.registry} ${tag} ${model}`;
   let image = built.get(key);
   if (!image) {
     image = (async () => {
@@ -33,7 +34,7 @@ export function serveImage(t: TestContext, node: KubeNode, tag: string): Promise
           CLI,
           'build-image',
           '--model',
-          MODEL,
+          model,
           '--name',
           `${node.registry}/acme/iris`,
           '--tags',
@@ -173,10 +174,16 @@ export function versionAnswering(ip: string): Promise<string> {
  * The CLI started in `cwd` with `kubeconfig` (in the environment, never on the command line), for a
  * test that acts while it runs: its output so far, and its exit code. Killed when the test ends.
  */
-export function startCli(t: TestContext, cwd: string, kubeconfig: string, args: string[]) {
+export function startCli(
+  t: TestContext,
+  cwd: string,
+  kubeconfig: string,
+  args: string[],
+  env: Record<string, string> = {},
+) {
   const child = spawn(NODE, [CLI, ...args], {
     cwd,
-    env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig }),
+    env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: kubeconfig, ...env }),
   });
   t.after(() => child.kill('SIGKILL'));
   const cli = {
@@ -188,4 +195,74 @@ export function startCli(t: TestContext, cwd: string, kubeconfig: string, args: 
   child.stdout.on('data', (d) => (cli.stdout += d));
   child.stderr.on('data', (d) => (cli.stderr += d));
   return cli;
+}
+
+export interface StepRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The step's outputs (its JSON on stdout), when it ran to a verdict (exit 0 or 1). */
+  out: Record<string, string>;
+  /** Its JSON report, when it wrote one. */
+  report: Record<string, unknown> & { release?: Release; api?: { requests: number } };
+}
+
+/**
+ * The CLI's `step` with `flags` in a folder of its own. The kubeconfig travels in the environment,
+ * as a CI secret variable would, never on the command line.
+ */
+export async function runStep(
+  t: TestContext,
+  node: KubeNode,
+  step: string,
+  flags: Record<string, string>,
+  options: { kubeconfig?: string; env?: Record<string, string> } = {},
+): Promise<StepRun> {
+  const dir = await tempDir(t);
+  const args = Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]);
+  const r = await run(NODE, [CLI, step, ...args], {
+    cwd: dir,
+    env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: options.kubeconfig ?? node.kubeconfig, ...options.env }),
+  });
+  const verdict = step !== 'history' && (r.code === 0 || r.code === 1);
+  const out = verdict ? (JSON.parse(r.stdout) as Record<string, string>) : {};
+  const report = out.report ? JSON.parse(await readFile(resolve(dir, out.report), 'utf8')) : {};
+  return { ...r, out, report };
+}
+
+/** The app's release record, newest first. */
+export async function releases(node: KubeNode, ns: string, app: string): Promise<Release[]> {
+  const cm = await node.api.call<{ data: Record<string, string> }>(
+    'GET',
+    `/api/v1/namespaces/${ns}/configmaps/${app}-modelship-releases`,
+  );
+  return JSON.parse(cm.data['releases.json']!) as Release[];
+}
+
+export interface DeploymentJson {
+  metadata: { annotations: Record<string, string> };
+  spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+}
+
+export const deployment = (node: KubeNode, ns: string, name: string) =>
+  node.api.call<DeploymentJson>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+
+/**
+ * The app's Service answers with `version` alone: ten answers in a row, each on a new connection.
+ * Polled, because kube-proxy reprograms a Service's endpoints a moment after the API server changed them.
+ */
+export async function servesOnly(node: KubeNode, ns: string, version: string, app = 'iris') {
+  const svc = await node.api.call<{ spec: { clusterIP: string } }>(
+    'GET',
+    `/api/v1/namespaces/${ns}/services/${app}`,
+  );
+  await until(
+    `Service ${app} to answer with ${version} alone`,
+    async () => {
+      for (let i = 0; i < 10; i++)
+        if ((await versionAnswering(svc.spec.clusterIP).catch(() => '')) !== version) return undefined;
+      return true;
+    },
+    90_000,
+  );
 }

@@ -19,6 +19,8 @@ export interface TcpProxy {
 export async function tcpProxy(
   t: Pick<TestContext, 'after'>,
   target: { host: string; port: number },
+  /** Where it listens: another address of this machine, e.g. the test node's bridge, for pods. */
+  listenHost = '127.0.0.1',
 ): Promise<TcpProxy> {
   const port = await freePort();
   const sockets = new Set<Socket>();
@@ -40,7 +42,7 @@ export async function tcpProxy(
         }
         client.pipe(upstream).pipe(client);
       });
-      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => server!.listen(port, listenHost, resolve));
     },
     async down() {
       const s = server;

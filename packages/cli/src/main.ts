@@ -24,6 +24,7 @@ function usage(): string {
     '       modelship <step> --help   (or: modelship help <step>)',
     '       modelship serve --model model.onnx   (the model server; --help for its options)',
     '       modelship versions list --name ghcr.io/acme/model   (versions and stages in a registry)',
+    '       modelship history --app fraud-model   (releases and rollbacks of an app on Kubernetes)',
     '',
     'Steps:',
     ...lines,
@@ -55,10 +56,16 @@ async function main(argv: string[]): Promise<number> {
     const { versions } = await import('./versions.ts');
     return versions(rest, local).catch((e: unknown) => reportError(e, local, 'versions'));
   }
+  if (command === 'history') {
+    const { history } = await import('./history.ts');
+    return history(rest).catch((e: unknown) => reportError(e, local, 'history'));
+  }
   const step = findStep(command);
   if (!step) {
     const known = (LIFECYCLE as readonly string[]).includes(command);
-    const guess = known ? undefined : closest(command, [...STEPS.map((s) => s.spec.id), 'serve', 'versions']);
+    const guess = known
+      ? undefined
+      : closest(command, [...STEPS.map((s) => s.spec.id), 'serve', 'versions', 'history']);
     return reportError(
       new ConfigurationError(known ? `step '${command}' is not available yet` : `unknown step '${command}'`, {
         fix: `${guess ? `Did you mean '${guess}'? ` : ''}Run modelship --help for the steps.`,

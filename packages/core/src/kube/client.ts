@@ -4,11 +4,14 @@
  * differently a moment later (it restarting, 5xx, 429), and counts requests for the report.
  * Nothing outside kube/ imports @kubernetes/client-node.
  */
+import type { Writable } from 'node:stream';
 import {
   CoreV1Api,
   type KubeConfig,
   KubernetesObjectApi,
+  Log,
   PatchStrategy,
+  VersionApi,
   Watch,
 } from '@kubernetes/client-node';
 import { retryDelayMs, sleep } from '../net/retry.ts';
@@ -35,6 +38,8 @@ export class Kube {
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
   private readonly watcher: Watch;
+  private readonly logReader: Log;
+  private readonly version: VersionApi;
   private signal: AbortSignal | undefined;
 
   constructor(kc: KubeConfig, signal?: AbortSignal) {
@@ -50,6 +55,8 @@ export class Kube {
     this.objects = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kc);
+    this.logReader = new Log(kc);
+    this.version = kc.makeApiClient(VersionApi);
   }
 
   /**
@@ -132,6 +139,21 @@ export class Kube {
     ) as Promise<ObjectList<T>>;
   }
 
+  /**
+   * Whether the server serves `kind` at `apiVersion`, read from discovery (which every
+   * authenticated user may read, unlike CRDs): a custom resource's kind is absent until its CRD is.
+   */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    const a: Attempt = { verb: 'get', resource: `discovery of ${apiVersion}`, server: this.server };
+    try {
+      // `resource` is client-node's cached discovery lookup, protected only in its typings.
+      return (await this.call(a, () => this.objects['resource'](apiVersion, kind))) !== undefined;
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return false;
+      throw e;
+    }
+  }
+
   /** Deletes; an object already gone is no error. */
   async delete(obj: KubeObject): Promise<void> {
     try {
@@ -155,6 +177,38 @@ export class Kube {
     return this.call(a, () =>
       this.core.readNamespacedPodLog({ name: pod, namespace, container, tailLines: lines, previous }),
     );
+  }
+
+  /** GET `path` on a pod's `port` through the API server's pod proxy (monitor-gate's scrape of /metrics). */
+  proxyGet(namespace: string, pod: string, port: number, path: string): Promise<string> {
+    const a: Attempt = { verb: 'get', resource: 'pods/proxy', namespace, name: pod, server: this.server };
+    return this.call(a, () =>
+      this.core.connectGetNamespacedPodProxyWithPath({ name: `${pod}:${port}`, namespace, path }),
+    );
+  }
+
+  /** The server's `major.minor` (e.g. 1.20), for features newer servers have. */
+  async serverVersion(): Promise<{ major: number; minor: number }> {
+    const a: Attempt = { verb: 'get', resource: 'version', server: this.server };
+    const v = await this.call(a, () => this.version.getCode());
+    return { major: Number.parseInt(v.major, 10), minor: Number.parseInt(v.minor, 10) };
+  }
+
+  /**
+   * Follows a container's log into `sink` as it is written; resolves when the container ends (the
+   * server closes the stream) or `signal` aborts. Only for a container that has started. The
+   * stream is not aborted on `signal` (client-node leaves the aborted body's error unhandled):
+   * it ends when the container or its pod does, so the caller stops the pod to end it.
+   */
+  async followLog(namespace: string, pod: string, container: string, sink: Writable, signal: AbortSignal) {
+    const a: Attempt = { verb: 'logs', resource: 'pods/log', namespace, name: pod, server: this.server };
+    const ended = new Promise<void>((resolve) => {
+      sink.once('finish', resolve);
+      sink.once('close', resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await this.call(a, () => this.logReader.log(namespace, pod, container, sink, { follow: true }));
+    await ended;
   }
 
   /**

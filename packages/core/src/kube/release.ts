@@ -19,7 +19,9 @@ export type ReleaseStatus =
   | 'paused'
   | 'applied'
   | 'cancelled'
-  | 'planned';
+  | 'planned'
+  /** A rollback's own entry, once it brought the app back (kube/rollback/). */
+  | 'rolled-back';
 
 export interface StepRecord {
   name: string;
@@ -50,12 +52,44 @@ export interface Release {
   facts: Record<string, string> | null;
   /** The registry stage moved to this image on success (`promote-stage`). */
   stage: string | null;
+  /** A deploy's entry unless `rollback`; entries written before rollbacks existed have none. */
+  kind?: 'deploy' | 'rollback';
+  /** A rollback entry's facts: from → to, which path, how long until it served again. */
+  rollback?: RollbackFacts;
+  /** Set on a release a rollback undid: that rollback's revision. */
+  rolledBackBy?: number;
+  /** The previous version kept up after promotion (blue-green's delay, keep-previous), so a rollback is a switch. */
+  warm?: { deployment: string; image: string; until: string } | null;
+  /** A canary paused at a bare `pause` step: where a later run of the same image resumes. */
+  pausedAt?: { step: number; of: number; weight: number };
+}
+
+export interface RollbackFacts {
+  /** The image that served when the rollback began, and the one it brought back. */
+  from: string | null;
+  to: string;
+  /** What the user asked for: `previous`, a version, a digest or a revision. */
+  target: string;
+  /** The release the target image was deployed by, when the record has it. */
+  toRevision: number | null;
+  /** The releases it undid. */
+  undid: number[];
+  /** warm: traffic switched to pods already up; cold: the image redeployed, without analysis. */
+  path: 'warm' | 'cold';
+  /** Seconds from the start of the rollback until every request reached the target's ready pods. */
+  recoverySeconds: number | null;
+  /** A deploy or monitor-gate failure called it, rather than a person. */
+  automatic: boolean;
+  /** Why a rollback that did not finish stopped. */
+  error?: string;
 }
 
 export const recordName = (app: string) => `${app}-modelship-releases`;
 
 export interface ReleaseRecord {
   releases: Release[];
+  /** The ConfigMap exists but its releases do not parse (a hand edit gone wrong). */
+  damaged?: boolean;
   /** The ConfigMap's version, so two deploys that read the same record cannot both write it. */
   resourceVersion: string | undefined;
 }
@@ -64,18 +98,26 @@ export async function readRecord(kube: Kube, namespace: string, app: string): Pr
   const cm = await kube.get<KubeObject>('v1', 'ConfigMap', namespace, recordName(app));
   const text = cm?.data?.[KEY] as string | undefined;
   let releases: Release[] = [];
+  let damaged = false;
   if (text) {
     try {
       releases = JSON.parse(text) as Release[];
+      if (!Array.isArray(releases)) throw new Error('not a list');
     } catch {
       releases = []; // a hand-edited record that no longer parses starts over rather than blocking deploys
+      damaged = true;
     }
-  }
-  return { releases, resourceVersion: cm?.metadata?.resourceVersion };
+  } else if (cm) damaged = true;
+  return { releases, resourceVersion: cm?.metadata?.resourceVersion, ...(damaged && { damaged }) };
 }
 
-/** The stable release now: the newest promoted one. */
-export const stableOf = (r: ReleaseRecord) => r.releases.find((x) => x.status === 'promoted');
+/** The stable release now: the newest promoted one no rollback undid, or the newest rollback's. */
+export const stableOf = (r: ReleaseRecord) =>
+  r.releases.find((x) => (x.status === 'promoted' && !x.rolledBackBy) || x.status === 'rolled-back');
+
+/** Who acts: the CI actor, else the user running the command. */
+export const actorOf = (env: NodeJS.ProcessEnv): string | null =>
+  env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN ?? env.USER ?? env.USERNAME ?? null;
 
 export const nextRevision = (r: ReleaseRecord) => (r.releases[0]?.revision ?? 0) + 1;
 

@@ -8,6 +8,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import tls from 'node:tls';
 import { VERSION } from '../version.ts';
 import { asNetworkError, NetworkError } from './network-error.ts';
 
@@ -26,12 +27,27 @@ export interface ExchangeOptions {
   signal?: AbortSignal | undefined;
   /** Called with each piece of body once the socket has taken it (the OS may still hold it). */
   onSent?: ((bytes: number) => void) | undefined;
+  /** CA certificates (PEM) to trust for https besides the system's, e.g. a private Prometheus's. */
+  ca?: string | undefined;
 }
 
 const agents = {
   http: new http.Agent({ keepAlive: true }),
   https: new https.Agent({ keepAlive: true }),
 };
+
+/** One keep-alive agent per extra CA, so its connections are reused like the default agent's. */
+const caAgents = new Map<string, https.Agent>();
+function httpsAgent(ca: string | undefined): https.Agent {
+  if (!ca) return agents.https;
+  let agent = caAgents.get(ca);
+  if (!agent) {
+    // `ca` replaces the trusted set, so the defaults (bundled and NODE_EXTRA_CA_CERTS) go along.
+    agent = new https.Agent({ keepAlive: true, ca: [...tls.getCACertificates('default'), ca] });
+    caAgents.set(ca, agent);
+  }
+  return agent;
+}
 
 export function exchange(url: URL, out: Outgoing, options: ExchangeOptions): Promise<IncomingMessage> {
   options.signal?.throwIfAborted();
@@ -43,7 +59,7 @@ export function exchange(url: URL, out: Outgoing, options: ExchangeOptions): Pro
     const req = (secure ? https : http).request(url, {
       method: out.method,
       headers,
-      agent: secure ? agents.https : agents.http,
+      agent: secure ? httpsAgent(options.ca) : agents.http,
       signal: options.signal,
     });
     let settled = false;

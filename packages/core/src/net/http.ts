@@ -47,6 +47,8 @@ export interface RequestOptions {
   log?: { debug(message: string): void };
   /** Called with each piece of request body once the socket has taken it. */
   onSent?: (bytes: number) => void;
+  /** CA certificates (PEM) to trust besides the system's. */
+  ca?: string;
 }
 
 /** The answer, its body still to read (or discard), and the attempts it took. */
@@ -176,7 +178,7 @@ async function follow(
     const res = await exchange(
       url,
       { method, headers, body },
-      { timeoutMs, signal: o.signal, onSent: o.onSent },
+      { timeoutMs, signal: o.signal, onSent: o.onSent, ca: o.ca },
     );
     o.log?.debug(`${method} ${describeUrl(url)} → ${res.statusCode}`);
     const next = redirectTarget(res, url, start, o, hop);

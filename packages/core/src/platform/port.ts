@@ -24,6 +24,8 @@ export interface StepResult {
    * apart from the ML metrics (metrics/) and the server's Prometheus signals (monitor/signals.ts).
    */
   headline?: Record<string, number>;
+  /** An exit code other than 0 (passed) or 1 (failed) the user chose, e.g. monitor-gate's inconclusive-exit. */
+  exitCode?: number;
   seconds: number;
 }
 

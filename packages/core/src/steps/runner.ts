@@ -35,7 +35,7 @@ export async function runStep(step: StepDefinition, platform: Platform): Promise
       if (typeof report === 'string') await retractFile(report);
       throw e;
     }
-    return outcome.passed ? EXIT.passed : EXIT.failed;
+    return outcome.exitCode ?? (outcome.passed ? EXIT.passed : EXIT.failed);
   } catch (e) {
     return reportError(cancellationOf(e, cancel.signal) ?? e, platform, step.spec.id);
   } finally {

@@ -10,6 +10,7 @@ import { cancellationOf } from '../../cancel.ts';
 import { formatDuration } from '../../format/duration.ts';
 import { sleep } from '../../net/retry.ts';
 import type { Kube } from '../client.ts';
+import { rollbackRequestOf } from '../rollback/request.ts';
 import type { KubeObject } from '../types.ts';
 import { CLEANUP_MS, type RolloutContext, type Strategy, selectorOf } from './strategy.ts';
 import { countsOf, reasonOf, Timeline } from './timeline.ts';
@@ -93,6 +94,11 @@ async function scaleDownOld(ctx: RolloutContext, from: Slot | undefined, timelin
       `${old} stays up for ${formatDuration(ctx.scaleDownDelayMs)} (scale-down-delay), so going back is one switch`,
     );
     await sleep(ctx.scaleDownDelayMs, ctx.signal).catch(() => ctx.kube.detach(CLEANUP_MS));
+  }
+  // rollback (issue 13): a rollback asked to go back while it was warm; it switches to it, so it stays up.
+  if (rollbackRequestOf(ctx.signal)) {
+    timeline.done('scale-down', 'skipped', `${old} left up: a rollback switches back to it`, 100);
+    return;
   }
   await ctx.kube.scale(ctx.namespace, 'Deployment', old, 0);
   timeline.done('scale-down', 'done', `${old} scaled to zero`, 100);

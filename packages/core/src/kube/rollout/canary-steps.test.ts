@@ -14,7 +14,17 @@ describe('parseCanarySteps', () => {
     ]);
   });
 
-  it('refuses weights that go down, pauses without a duration, and words it does not know', () => {
+  it('reads a bare pause as a hold until a later run', () => {
+    const steps = parseCanarySteps(['10%', 'Pause', '50%'], '--steps');
+    assert.deepEqual(steps, [
+      { kind: 'weight', weight: 10 },
+      { kind: 'hold' },
+      { kind: 'weight', weight: 50 },
+      { kind: 'weight', weight: 100 },
+    ]);
+  });
+
+  it('refuses weights that go down, unreadable pauses, and words it does not know', () => {
     const line = (steps: string[]) => {
       try {
         parseCanarySteps(steps, '--steps');
@@ -28,8 +38,8 @@ describe('parseCanarySteps', () => {
       /^--steps: canary step '20%' must be above the previous weight \(50%\)/,
     );
     assert.match(
-      line(['10%', 'pause']),
-      /^--steps: canary step 'pause' needs a duration in this version \(pause 2m\)/,
+      line(['10%', 'pause soon']),
+      /^--steps: canary step 'pause soon' has no readable duration \(pause 2m, or pause alone\)/,
     );
     assert.match(
       line(['10%', 'wait 5m']),

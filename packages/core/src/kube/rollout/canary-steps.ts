@@ -1,6 +1,8 @@
 /**
- * A canary's steps as people write them: `10%, pause 2m, 25%, analysis, 50%, 100%`. Weights
- * only go up; the last weight is 100 (added when left out), which promotes the canary.
+ * A canary's steps as people write them: `10%, pause 2m, 25%, analysis, 50%, pause, 100%`. Weights
+ * only go up; the last weight is 100 (added when left out), which promotes the canary. A `pause`
+ * without a duration ends the run there (status `paused`); a later run of the same image resumes
+ * from the step after it.
  */
 import { InputError } from '../../errors.ts';
 import { parseDuration } from '../../format/duration.ts';
@@ -8,6 +10,8 @@ import { parseDuration } from '../../format/duration.ts';
 export type CanaryStep =
   | { kind: 'weight'; weight: number }
   | { kind: 'pause'; ms: number }
+  /** A bare `pause`: held until a later run resumes. */
+  | { kind: 'hold' }
   | { kind: 'analysis' };
 
 export function parseCanarySteps(list: readonly string[], input: string): CanaryStep[] {
@@ -28,11 +32,10 @@ export function parseCanarySteps(list: readonly string[], input: string): Canary
       steps.push({ kind: 'weight', weight: w });
       last = w;
     } else if (t === 'analysis') steps.push({ kind: 'analysis' });
+    else if (t === 'pause') steps.push({ kind: 'hold' });
     else if (t.startsWith('pause')) {
-      const rest = t.slice(5).trim();
-      const ms = parseDuration(rest);
-      if (ms === undefined)
-        throw bad(text, rest ? 'has no readable duration' : 'needs a duration in this version (pause 2m)');
+      const ms = parseDuration(t.slice(5).trim());
+      if (ms === undefined) throw bad(text, 'has no readable duration (pause 2m, or pause alone)');
       steps.push({ kind: 'pause', ms });
     } else throw bad(text, 'is not a weight, a pause or analysis');
   }
@@ -44,5 +47,6 @@ export function parseCanarySteps(list: readonly string[], input: string): Canary
 export function describeStep(s: CanaryStep): string {
   if (s.kind === 'weight') return `${s.weight}%`;
   if (s.kind === 'pause') return `pause ${Math.round(s.ms / 1000)}s`;
+  if (s.kind === 'hold') return 'pause';
   return 'analysis';
 }

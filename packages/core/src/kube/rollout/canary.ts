@@ -9,6 +9,7 @@
 import { cancellationOf } from '../../cancel.ts';
 import { formatDuration } from '../../format/duration.ts';
 import { sleep } from '../../net/retry.ts';
+import { keptWarm, warmCopyOf } from '../rollback/warm.ts';
 import { TRAFFIC_KINDS } from '../traffic/kinds.ts';
 import { TRACK_LABEL, type TrafficRouter } from '../traffic/router.ts';
 import type { KubeObject } from '../types.ts';
@@ -53,25 +54,45 @@ export const canary: Strategy = {
       app: ctx.app,
       service: ctx.service,
       ...(ctx.canary?.gateway && { gateway: ctx.canary.gateway }),
+      ...(ctx.canary?.mirror && { mirror: ctx.canary.mirror }),
       stable: ctx.app,
       replicas,
       canary: track,
     });
     const timeline = new Timeline();
+    const from = ctx.resume?.step ?? 0;
+    let weight = ctx.resume?.weight ?? 0;
     await ctx.kube.apply(ctx.service);
-    await ctx.kube.apply(track);
-    timeline.done('apply', 'done', `${track.metadata?.name} (0 pods) and Service applied`, 0);
-    let weight = 0;
+    if (from > 0) {
+      // The canary kept its pods and its share while paused: it is not set back to zero.
+      timeline.done(
+        'resume',
+        'done',
+        `resumed at step ${from + 1} of ${steps.length}, canary at ${weight}%`,
+        weight,
+      );
+    } else {
+      await ctx.kube.apply(track);
+      timeline.done('apply', 'done', `${track.metadata?.name} (0 pods) and Service applied`, 0);
+    }
     let current = 'start';
     try {
+      if (ctx.canary?.mirror && from === 0) {
+        // The canary gets its copy of requests at 0%: steps before the first weight are a shadow phase.
+        current = 'mirror';
+        const step = { kind: 'weight', weight: 0 } as const;
+        weight = await runStep(ctx, step, { router, track, weight, timeline, replicas });
+      }
       for (const [i, step] of steps.entries()) {
+        if (i < from) continue;
         ctx.signal.throwIfAborted();
         current = describeStep(step);
         ctx.log.info(`step ${i + 1} of ${steps.length}: ${describeStep(step)} (canary at ${weight}%)`);
+        if (step.kind === 'hold') return held(i, steps.length, weight, timeline);
         weight = await runStep(ctx, step, { router, track, weight, timeline, replicas });
       }
       await retireSlots(ctx, timeline);
-      return { status: 'promoted', steps: timeline.steps };
+      return { status: 'promoted', steps: timeline.steps, ...keptWarm(ctx) };
     } catch (e) {
       const cancelled = cancellationOf(e, ctx.signal);
       if (!cancelled && !(e instanceof StepFailed)) throw e;
@@ -93,6 +114,13 @@ export const canary: Strategy = {
   },
 };
 
+/** A bare `pause`: the run ends here, the canary keeping its share, until a later run resumes it. */
+function held(i: number, of: number, weight: number, timeline: Timeline): RolloutOutcome {
+  const reason = `paused at step ${i + 1} of ${of} with the canary at ${weight}%: run deploy-rollout again with the same image to go on`;
+  timeline.done('pause', 'done', `held at ${weight}% until a later run`, weight);
+  return { status: 'paused', steps: timeline.steps, reason, pausedAt: { step: i + 1, of, weight } };
+}
+
 interface State {
   router: TrafficRouter;
   track: KubeObject;
@@ -102,7 +130,11 @@ interface State {
 }
 
 /** Runs one step; resolves with the canary's weight after it. */
-async function runStep(ctx: RolloutContext, step: CanaryStep, s: State): Promise<number> {
+async function runStep(
+  ctx: RolloutContext,
+  step: Exclude<CanaryStep, { kind: 'hold' }>,
+  s: State,
+): Promise<number> {
   if (step.kind === 'pause') {
     await pause(ctx, step.ms, s.weight);
     s.timeline.done(describeStep(step), 'done', `held at ${s.weight}%`, s.weight);
@@ -138,6 +170,9 @@ async function runStep(ctx: RolloutContext, step: CanaryStep, s: State): Promise
 
 /** The stable Deployment takes the new version; the canary's pods go once it is all ready. */
 async function promote(ctx: RolloutContext, s: State): Promise<void> {
+  // rollback (issue 13): keep-previous brings a copy of the previous version up beside, out of traffic.
+  const warm = ctx.keepPreviousMs && ctx.previous ? warmCopyOf(ctx.previous, ctx.app) : undefined;
+  if (warm) await ctx.kube.apply(warm);
   await ctx.kube.apply(ctx.deployment);
   const waited = await waitForRollout(ctx.kube, waitFor(ctx, ctx.app, ctx.deployment));
   if (!waited.ready) {
@@ -145,6 +180,7 @@ async function promote(ctx: RolloutContext, s: State): Promise<void> {
     // The stable Deployment is mid-update: its previous template goes back with the abort.
     const template = ctx.previous?.spec?.template;
     await ctx.kube.apply({ ...ctx.deployment, spec: { ...ctx.deployment.spec, template } });
+    if (warm) await ctx.kube.scale(ctx.namespace, 'Deployment', warm.metadata!.name!, 0);
     throw new StepFailed({
       reason: reasonOf(waited),
       ...(waited.diagnosis && { diagnosis: waited.diagnosis }),

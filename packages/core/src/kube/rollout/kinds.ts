@@ -3,8 +3,12 @@ import { blueGreen } from './blue-green.ts';
 import { canary } from './canary.ts';
 import { rolling } from './rolling.ts';
 import type { Strategy } from './strategy.ts';
+import { versions } from './versions.ts';
 
-export const STRATEGY_KINDS = { rolling, 'blue-green': blueGreen, canary } satisfies Record<string, Strategy>;
+export const STRATEGY_KINDS = { rolling, 'blue-green': blueGreen, canary, versions } satisfies Record<
+  string,
+  Strategy
+>;
 
 export type StrategyKind = keyof typeof STRATEGY_KINDS;
 

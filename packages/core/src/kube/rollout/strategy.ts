@@ -9,6 +9,7 @@ import type { TrafficKind } from '../traffic/kinds.ts';
 import type { KubeObject } from '../types.ts';
 import type { CanaryStep } from './canary-steps.ts';
 import type { Diagnosis } from './diagnose.ts';
+import type { VersionWeight } from './versions.ts';
 
 export interface RolloutContext {
   kube: Kube;
@@ -23,8 +24,28 @@ export interface RolloutContext {
   deadlineMs: number;
   /** blue-green: how long the old version stays up after the switch, so a rollback is instant. */
   scaleDownDelayMs: number;
+  /** canary: keep-previous, a copy of the previous version left up after promotion (kube/rollback/warm.ts). */
+  keepPreviousMs?: number;
   /** canary: the steps and the router that moves traffic. */
-  canary?: { steps: CanaryStep[]; traffic: TrafficKind; gateway?: { name: string; namespace?: string } };
+  canary?: {
+    steps: CanaryStep[];
+    traffic: TrafficKind;
+    gateway?: { name: string; namespace?: string };
+    /** gateway-api: the percentage of requests copied to the canary (RequestMirror) until promotion. */
+    mirror?: number;
+  };
+  /** versions: the versions to keep live with their shares, and how traffic is split between them. */
+  versions?: {
+    list: VersionWeight[];
+    traffic: TrafficKind;
+    gateway?: { name: string; namespace?: string };
+    /** This image's tag (or short digest): names its version when every listed one runs already. */
+    tag: string;
+    /** The `versions` input as the user knows it, for errors. */
+    input: string;
+  };
+  /** canary: a release paused at a bare `pause` goes on from where it paused instead of from the start. */
+  resume?: PausedAt;
   /** Analysis between canary steps (monitor-gate); without it an `analysis` step is skipped and says so. */
   analysis?: AnalysisHook;
   wait: boolean;
@@ -44,7 +65,19 @@ export interface RolloutOutcome {
   steps: StepRecord[];
   /** One line: why it did not promote. */
   reason?: string;
+  /** The previous version's copy left up by keep-previous, once promoted. */
+  warm?: { deployment: string; image: string };
   diagnosis?: Diagnosis;
+  /** Paused at a bare `pause`: where a later run of the same image goes on. */
+  pausedAt?: PausedAt;
+}
+
+export interface PausedAt {
+  /** The step a resumed run begins with (0-based), of `of` steps. */
+  step: number;
+  of: number;
+  /** The canary's share while paused. */
+  weight: number;
 }
 
 export interface Strategy {

@@ -4,6 +4,10 @@
  * route's default rule splits between them by `backendRefs` weights, and a rule matching the
  * header `x-model-version: canary` always reaches the canary, so a tester (or an A/B client)
  * can pick it. The canary runs enough pods for its share; the stable one keeps all of its own.
+ * With `mirror`, the default rule also copies that percentage of requests to the canary (a
+ * `RequestMirror` filter with `percent`, Gateway API GEP-3171): the gateway ignores its answers,
+ * so the canary sees real traffic before (and beside) serving any. The filter goes at promotion
+ * or abort, with the canary's pods.
  */
 import type { KubeObject } from '../types.ts';
 import { type Routed, type RouterContext, TRACK_LABEL, type TrafficRouter } from './router.ts';
@@ -15,7 +19,7 @@ export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
   const services = (['stable', 'canary'] as const).map((track) =>
     trackService(ctx.service, `${app}-${track}`, track),
   );
-  const route = (canaryWeight: number): KubeObject => ({
+  const route = (canaryWeight: number, mirrored: boolean): KubeObject => ({
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: app, namespace, labels: ctx.service.metadata?.labels ?? {} },
@@ -29,6 +33,8 @@ export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
           backendRefs: [{ name: `${app}-canary`, port: portOf(ctx.service) }],
         },
         {
+          ...(mirrored &&
+            ctx.mirror && { filters: [mirrorFilter(`${app}-canary`, portOf(ctx.service), ctx.mirror)] }),
           backendRefs: [
             { name: `${app}-stable`, port: portOf(ctx.service), weight: 100 - canaryWeight },
             { name: `${app}-canary`, port: portOf(ctx.service), weight: canaryWeight },
@@ -43,15 +49,52 @@ export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
       // The canary gets the pods its share needs; the route, not the pod count, sets the share.
       const pods = Math.max(1, Math.ceil((ctx.replicas * weight) / 100));
       await ctx.kube.apply({ ...ctx.canary, spec: { ...ctx.canary.spec, replicas: pods } });
-      await ctx.kube.apply(route(weight));
-      return { actual: weight, detail: `HTTPRoute ${app}: ${100 - weight}/${weight}, ${pods} canary pods` };
+      await ctx.kube.apply(route(weight, true));
+      const mirror = ctx.mirror ? `, ${ctx.mirror}% mirrored to the canary` : '';
+      return {
+        actual: weight,
+        detail: `HTTPRoute ${app}: ${100 - weight}/${weight}${mirror}, ${pods} canary pods`,
+      };
     },
     async reset() {
-      await ctx.kube.apply(route(0));
+      await ctx.kube.apply(route(0, false));
       await ctx.kube.apply({ ...ctx.canary, spec: { ...ctx.canary.spec, replicas: 0 } });
       await ctx.kube.scale(namespace, 'Deployment', ctx.stable, ctx.replicas);
     },
   };
+}
+
+/**
+ * The route of the `versions` strategy: a rule per version for the header `x-model-version:
+ * <name>`, then the split by weight over the versions' own Services (`<app>-<name>`).
+ */
+export function versionsRoute(
+  ctx: { app: string; namespace: string; service: KubeObject },
+  versions: { name: string; weight: number }[],
+  gateway: { name: string; namespace?: string } | undefined,
+): KubeObject {
+  const port = portOf(ctx.service);
+  const ref = (name: string) => ({ name: `${ctx.app}-${name}`, port });
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: ctx.app, namespace: ctx.namespace, labels: ctx.service.metadata?.labels ?? {} },
+    spec: {
+      parentRefs: [{ name: gateway?.name, ...(gateway?.namespace && { namespace: gateway.namespace }) }],
+      rules: [
+        ...versions.map((v) => ({
+          matches: [{ headers: [{ name: CANARY_HEADER, value: v.name }] }],
+          backendRefs: [ref(v.name)],
+        })),
+        { backendRefs: versions.map((v) => ({ ...ref(v.name), weight: v.weight })) },
+      ],
+    },
+  };
+}
+
+/** A copy of `percent`% of the rule's requests to `service`; what it answers goes to no one. */
+export function mirrorFilter(service: string, port: number, percent: number) {
+  return { type: 'RequestMirror', requestMirror: { backendRef: { name: service, port }, percent } };
 }
 
 function trackService(service: KubeObject, name: string, track: string): KubeObject {

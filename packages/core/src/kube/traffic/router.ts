@@ -16,6 +16,8 @@ export interface RouterContext {
   service: KubeObject;
   /** gateway-api: the Gateway the app's HTTPRoute attaches to. */
   gateway?: { name: string; namespace?: string };
+  /** gateway-api: the percentage of requests also copied to the canary (a RequestMirror filter). */
+  mirror?: number;
   /** The stable Deployment's name and its replicas when it has all the traffic. */
   stable: string;
   replicas: number;

@@ -12,6 +12,7 @@ import { writeJson } from '../../files/atomic.ts';
 import { type Assembled, assembleArtifact, assembleImage } from '../../oci/assemble.ts';
 import { type Base, resolveBase } from '../../oci/base.ts';
 import { Registry } from '../../oci/client.ts';
+import { localModel, pullOptionsOf } from '../../oci/model-ref.ts';
 import { type Published, publish, type Target } from '../../oci/publish.ts';
 import type { Platform } from '../../platform/port.ts';
 import type { StepOutcome } from '../types.ts';
@@ -31,6 +32,8 @@ export async function run(
   platform: Platform,
   signal?: AbortSignal,
 ): Promise<StepOutcome> {
+  const pull = pullOptionsOf(inputs, platform.describeInput('model'), platform, signal);
+  inputs = { ...inputs, model: await localModel(inputs.model, pull) };
   const plan = await checkInputs(inputs, platform);
   const { model, runtime, tags } = inputs;
   const epoch = buildEpoch();

@@ -7,6 +7,8 @@ import { InputError } from '../../errors.ts';
 import { parseDuration } from '../../format/duration.ts';
 import { type CanaryStep, parseCanarySteps } from '../../kube/rollout/canary-steps.ts';
 import { isStrategyKind, STRATEGY_KINDS, type StrategyKind } from '../../kube/rollout/kinds.ts';
+import type { RolloutContext } from '../../kube/rollout/strategy.ts';
+import { parseVersions } from '../../kube/rollout/versions.ts';
 import { isTrafficKind, TRAFFIC_KINDS, type TrafficKind } from '../../kube/traffic/kinds.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { parseReference } from '../../oci/reference.ts';
@@ -37,7 +39,13 @@ export interface Plan {
   scaleDownDelayMs: number;
   lockTimeoutMs: number;
   strategy: StrategyKind;
-  canary?: { steps: CanaryStep[]; traffic: TrafficKind; gateway?: { name: string; namespace?: string } };
+  versions?: RolloutContext['versions'];
+  canary?: {
+    steps: CanaryStep[];
+    traffic: TrafficKind;
+    gateway?: { name: string; namespace?: string };
+    mirror?: number;
+  };
   /** The user's own Deployment and Service, when given. */
   manifests: { deployment?: KubeObject; service?: KubeObject };
 }
@@ -103,7 +111,10 @@ export async function checkInputs(
     );
   if (strategy !== 'canary' && inputs.steps.length)
     log.warn(`${describe('steps')} is for strategy canary; strategy ${strategy} ignores it`);
+  if (strategy !== 'versions' && inputs.versions.length)
+    log.warn(`${describe('versions')} is for strategy versions; strategy ${strategy} ignores it`);
   const canary = strategy === 'canary' ? canaryOf(inputs, inputs.traffic, describe) : undefined;
+  const versions = strategy === 'versions' ? versionsOf(inputs, describe) : undefined;
   const lockTimeoutMs = parseDuration(inputs['lock-timeout']);
   if (lockTimeoutMs === undefined)
     throw bad(
@@ -139,12 +150,27 @@ export async function checkInputs(
     lockTimeoutMs,
     strategy,
     ...(canary && { canary }),
+    ...(versions && { versions: { ...versions, tag: ref.tag ?? ref.digest?.slice(7, 19) ?? 'latest' } }),
     manifests: inputs.manifests ? await readManifests(inputs.manifests, describe('manifests')) : {},
   };
 }
 
+/** strategy versions: the list, and the router and Gateway as a canary's (its steps unused). */
+function versionsOf(inputs: DeployRolloutInputs, describe: (n: string) => string) {
+  const list = parseVersions(inputs.versions, describe('versions'));
+  const route = canaryOf(inputs, inputs.traffic, describe);
+  const gateway = 'gateway' in route ? { gateway: route.gateway } : {};
+  return { list, traffic: route.traffic, ...gateway, input: describe('versions') };
+}
+
 function canaryOf(inputs: DeployRolloutInputs, traffic: TrafficKind, describe: (n: string) => string) {
   const steps = parseCanarySteps(inputs.steps.length ? inputs.steps : ['100%'], describe('steps'));
+  if (inputs.mirror > 0 && traffic !== 'gateway-api')
+    throw bad(
+      describe('mirror'),
+      `mirroring requests needs traffic gateway-api (the HTTPRoute's RequestMirror filter), not ${traffic}`,
+      `Set ${describe('traffic')} to gateway-api, or ${describe('mirror')} to 0.`,
+    );
   if (traffic !== 'gateway-api') return { steps, traffic };
   const [a, b] = (inputs.gateway ?? '').split('/');
   if (!a)
@@ -153,10 +179,14 @@ function canaryOf(inputs: DeployRolloutInputs, traffic: TrafficKind, describe: (
       'traffic gateway-api needs the Gateway to attach the HTTPRoute to',
       `Set ${describe('gateway')} to its name or namespace/name.`,
     );
-  return { steps, traffic, gateway: b ? { namespace: a, name: b } : { name: a } };
+  const mirror = inputs.mirror > 0 ? { mirror: inputs.mirror } : {};
+  return { steps, traffic, gateway: b ? { namespace: a, name: b } : { name: a }, ...mirror };
 }
 
-function resourcesOf(inputs: DeployRolloutInputs, describe: (n: string) => string): Record<string, string> {
+export function resourcesOf(
+  inputs: Pick<DeployRolloutInputs, 'cpu' | 'memory' | 'gpus'>,
+  describe: (n: string) => string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of ['cpu', 'memory'] as const) {
     const v = inputs[name];
@@ -173,7 +203,7 @@ function resourcesOf(inputs: DeployRolloutInputs, describe: (n: string) => strin
   return out;
 }
 
-function pairOf(line: string, input: string, shape: string): [string, string] {
+export function pairOf(line: string, input: string, shape: string): [string, string] {
   const eq = line.indexOf('=');
   const key = eq < 0 ? '' : line.slice(0, eq).trim();
   if (!key) throw bad(input, `'${line}' is not ${shape}`, `Write one ${shape} per line.`);

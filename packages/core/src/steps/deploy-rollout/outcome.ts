@@ -21,6 +21,8 @@ export interface Ended {
   evidence: string[];
   /** The release record's version after the last write; absent for a dry run. */
   recordVersion?: string | undefined;
+  /** What became of the app's alert rules (`alerts`): applied, or why not. */
+  alerts?: string | undefined;
 }
 
 const PASSED = new Set<string>(['promoted', 'applied', 'planned']);
@@ -28,7 +30,8 @@ const PASSED = new Set<string>(['promoted', 'applied', 'planned']);
 export async function outcomeOf(e: Ended): Promise<StepOutcome> {
   const { plan, release, kube } = e;
   const status = release.status;
-  const passed = PASSED.has(status);
+  // A canary held at a bare `pause` did what was asked; one paused by on-failure did not.
+  const passed = PASSED.has(status) || (status === 'paused' && release.pausedAt !== undefined);
   const seconds = (Date.now() - e.started) / 1000;
   const report = {
     step: 'deploy-rollout',
@@ -43,6 +46,7 @@ export async function outcomeOf(e: Ended): Promise<StepOutcome> {
     manifests: e.objects,
     api: { requests: kube.requests, retries: kube.retries },
     record: e.recordVersion ? { configMap: recordName(plan.app), resourceVersion: e.recordVersion } : null,
+    alerts: e.alerts ?? null,
     seconds,
   };
   await writeJson(e.inputs.report, report, { input: e.platform.describeInput('report') });

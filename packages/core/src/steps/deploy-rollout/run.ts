@@ -9,6 +9,7 @@ import { ConfigurationError } from '../../errors.ts';
 import type { Kube } from '../../kube/client.ts';
 import { connectKube } from '../../kube/connect.ts';
 import { acquireRollout } from '../../kube/lease.ts';
+import { applyPrometheusRule } from '../../kube/prometheus-rule.ts';
 import {
   nextRevision,
   RELEASE_ANNOTATION,
@@ -19,16 +20,22 @@ import {
   withRelease,
   writeRecord,
 } from '../../kube/release.ts';
+import { rollbackRequestOf, watchRollbackRequest } from '../../kube/rollback/request.ts';
+import { holdWarm, parseKeepPrevious } from '../../kube/rollback/warm.ts';
 import { evidenceFor } from '../../kube/rollout/evidence.ts';
 import { STRATEGY_KINDS } from '../../kube/rollout/kinds.ts';
 import { imageOf, type RolloutOutcome } from '../../kube/rollout/strategy.ts';
+import { alertsFor } from '../../monitor/alerts/rules.ts';
 import type { Platform } from '../../platform/port.ts';
 import { redact } from '../../secrets/redact.ts';
+import type { AnalysisSettings } from '../monitor-gate/check.ts';
+import { analysisHook, checkDeployAnalysis } from '../monitor-gate/hook.ts';
 import type { StepOutcome } from '../types.ts';
 import { checkInputs, type Plan } from './check.ts';
 import { deploymentOf, serviceOf } from './manifests.ts';
 import { outcomeOf } from './outcome.ts';
 import { imageFacts, promoteStage } from './registry.ts';
+import { pausedRelease, resumed } from './resume.ts';
 import type { DeployRolloutInputs } from './spec.ts';
 
 export async function run(
@@ -39,8 +46,13 @@ export async function run(
   const started = Date.now();
   const describe = (n: string) => platform.describeInput(n);
   const plan = await checkInputs(inputs, platform, describe);
+  parseKeepPrevious(inputs['keep-previous'], describe('keep-previous')); // rollback (issue 13)
   const kube = await connectKube(inputs.kubeconfig, { describe: describe('kubeconfig'), signal });
-  const ctx: Run = { inputs, platform, plan, kube, signal, started };
+  // monitor-gate between canary steps: its analysis-* inputs checked before the cluster is touched.
+  const analysis = plan.canary?.steps.some((s) => s.kind === 'analysis')
+    ? await checkDeployAnalysis(inputs, describe)
+    : undefined;
+  const ctx: Run = { inputs, platform, plan, kube, signal, started, analysis };
   if (inputs['dry-run']) return dryRun(ctx);
   const lock = await acquireRollout(kube, {
     namespace: plan.namespace,
@@ -50,9 +62,17 @@ export async function run(
     signal,
     log: platform,
   });
+  // rollback (issue 13): a rollback of this app may ask this rollout to stop (kube/rollback/request.ts).
+  const rollbackAsked = watchRollbackRequest(kube, {
+    namespace: plan.namespace,
+    app: plan.app,
+    signal,
+    log: platform,
+  });
   try {
-    return await rollout(ctx);
+    return await rollout({ ...ctx, signal: rollbackAsked.signal });
   } finally {
+    rollbackAsked.stop();
     await lock.release();
   }
 }
@@ -66,23 +86,32 @@ interface Run {
   signal: AbortSignal;
   /** Date.now() when the step began, for the report's duration. */
   started: number;
+  /** The analysis an `analysis` canary step runs (monitor-gate), when the steps have one. */
+  analysis: AnalysisSettings | undefined;
 }
 
 /** What this release is and what served before it, from the cluster. */
 async function prepare({ inputs, platform, plan, kube, signal }: Run) {
-  const facts = await imageFacts(inputs, platform, signal);
-  const record = await readRecord(kube, plan.namespace, plan.app);
   const strategy = STRATEGY_KINDS[plan.strategy];
-  const previous = await strategy.current(kube, plan.namespace, plan.app);
-  const release = releaseOf(plan, inputs, platform, {
-    revision: nextRevision(record),
-    // The record knows what served last whatever the strategy then; the cluster, when there is no record.
-    previousImage: stableOf(record)?.image ?? imageOf(previous) ?? null,
-    facts,
-  });
+  // Three independent reads at once: each is a round trip the rollout would otherwise wait for.
+  const [facts, record, previous] = await Promise.all([
+    imageFacts(inputs, platform, signal),
+    readRecord(kube, plan.namespace, plan.app),
+    strategy.current(kube, plan.namespace, plan.app),
+  ]);
+  // A canary paused at a bare `pause`: this deploy goes on with that release (resume.ts).
+  const paused = pausedRelease(record, plan, (n) => platform.describeInput(n));
+  const release = paused
+    ? resumed(paused)
+    : releaseOf(plan, inputs, platform, {
+        revision: nextRevision(record),
+        // The record knows what served last whatever the strategy then; the cluster, when there is no record.
+        previousImage: stableOf(record)?.image ?? imageOf(previous) ?? null,
+        facts,
+      });
   const annotations = { [RELEASE_ANNOTATION]: releaseAnnotation(release) };
   const objects = { deployment: deploymentOf(plan, annotations), service: serviceOf(plan, annotations) };
-  return { record, strategy, previous, release, ...objects };
+  return { record, strategy, previous, release, paused, ...objects };
 }
 
 /** The manifests and the plan, validated by the API server; nothing is changed, nothing recorded. */
@@ -103,7 +132,9 @@ async function dryRun(ctx: Run) {
 
 async function rollout(ctx: Run): Promise<StepOutcome> {
   const { inputs, platform, plan, kube, signal } = ctx;
-  const { record, strategy, previous, release, deployment, service } = await prepare(ctx);
+  // rollback (issue 13): keep-previous, checked in run().
+  const keepPreviousMs = parseKeepPrevious(inputs['keep-previous'], 'keep-previous');
+  const { record, strategy, previous, release, paused, deployment, service } = await prepare(ctx);
   await writeRecord(
     kube,
     plan.namespace,
@@ -124,10 +155,22 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
       service,
       previous,
       deadlineMs: plan.deadlineMs,
-      scaleDownDelayMs: plan.scaleDownDelayMs,
+      scaleDownDelayMs: Math.max(plan.scaleDownDelayMs, plan.strategy === 'blue-green' ? keepPreviousMs : 0),
+      keepPreviousMs,
       ...(plan.canary && { canary: plan.canary }),
+      ...(plan.versions && { versions: plan.versions }),
+      ...(paused?.pausedAt && { resume: paused.pausedAt }),
       wait: inputs.wait,
       onFailure: inputs['on-failure'],
+      ...(ctx.analysis && {
+        analysis: analysisHook(ctx.analysis, {
+          app: plan.app,
+          namespace: plan.namespace,
+          kube,
+          log: platform,
+          describe: (n) => platform.describeInput(n),
+        }),
+      }),
       signal,
       log: platform,
     })
@@ -136,7 +179,10 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
       await recordFailure(kube, plan, release, e, inputs.history);
       throw e;
     });
+  // rollback (issue 13): stopped for a rollback, it put traffic back on stable: an abort, not a cancellation.
+  if (outcome.status === 'cancelled' && rollbackRequestOf(signal)) outcome.status = 'aborted';
   const evidence = outcome.diagnosis ? await evidenceFor(kube, plan.namespace, outcome.diagnosis) : [];
+  const alerts = outcome.status === 'promoted' ? await applyAlerts(ctx) : undefined;
   const stage = inputs['promote-stage'];
   if (stage && outcome.status === 'promoted') {
     const moved = await promoteStage(inputs, stage, release.actor, platform, signal);
@@ -147,8 +193,12 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
     status: outcome.status,
     finishedAt: new Date().toISOString(),
     reason: outcome.reason ?? null,
-    steps: outcome.steps,
+    steps: paused ? [...paused.steps, ...outcome.steps] : outcome.steps,
     stage: stage && outcome.status === 'promoted' ? stage : null,
+    ...(outcome.warm && {
+      warm: { ...outcome.warm, until: new Date(Date.now() + keepPreviousMs).toISOString() },
+    }),
+    ...(outcome.pausedAt && { pausedAt: outcome.pausedAt }),
   };
   // Read again: a person may have edited the record while we waited (another deploy cannot: the Lease).
   const latest = await readRecord(kube, plan.namespace, plan.app);
@@ -159,13 +209,38 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
     withRelease(latest.releases, final, inputs.history),
   );
   if (outcome.status === 'cancelled') signal.throwIfAborted();
+  // rollback (issue 13): the previous version stays warm for the keep-previous window, then goes.
+  if (outcome.warm)
+    await holdWarm(kube, {
+      namespace: plan.namespace,
+      deployment: outcome.warm.deployment,
+      ms: keepPreviousMs,
+      signal,
+      log: platform,
+    });
   return outcomeOf({
     ...ctx,
     release: final,
     objects: [service, deployment],
     evidence,
     recordVersion: version,
+    alerts,
   });
+}
+
+/**
+ * The promoted app's alert rules, as a PrometheusRule where the Prometheus Operator runs. Alerting
+ * is not the rollout: a cluster that refuses it gets a warning, never a failed deploy.
+ */
+async function applyAlerts({ inputs, platform, plan, kube }: Run): Promise<string | undefined> {
+  if (inputs.alerts === 'off') return undefined;
+  const { prometheusRule } = alertsFor({ app: plan.app, namespace: plan.namespace });
+  const applied = await applyPrometheusRule(kube, prometheusRule).catch((e: unknown) => ({
+    applied: false,
+    note: `not applied: ${e instanceof Error ? e.message : String(e)}`,
+  }));
+  (applied.applied ? platform.info : platform.warn).call(platform, `alert rules: ${applied.note}`);
+  return applied.note;
 }
 
 /** Who holds the rollout Lease, as the next deploy's "waiting for …" line shows it. */

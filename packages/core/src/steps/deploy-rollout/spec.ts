@@ -1,7 +1,8 @@
+import { analysisInputs } from '../monitor-gate/spec.ts';
 import { registryInputs } from '../registry-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
 
-export const STRATEGIES = ['rolling', 'blue-green', 'canary'] as const;
+export const STRATEGIES = ['rolling', 'blue-green', 'canary', 'versions'] as const;
 export const ROUTERS = ['replicas', 'gateway-api'] as const;
 
 export const deployRolloutSpec = defineStep({
@@ -35,18 +36,31 @@ export const deployRolloutSpec = defineStep({
     }),
     strategy: input.choice(STRATEGIES, {
       description:
-        "`rolling`: the Deployment's own rolling update, watched to the end. `blue-green`: the new version beside the old behind a preview Service, the active Service switched at once. `canary`: a canary Deployment beside the stable one, traffic moved by `steps`.",
+        "`rolling`: the Deployment's own rolling update, watched to the end. `blue-green`: the new version beside the old behind a preview Service, the active Service switched at once. `canary`: a canary Deployment beside the stable one, traffic moved by `steps`. `versions`: several versions live at once, each its own Deployment, traffic split by `versions`.",
       default: 'rolling',
     }),
     steps: input.list({
       description:
-        'Canary only: the traffic steps, e.g. `10%, pause 2m, 25%, analysis, 50%, 100%`: weights only go up, and a last 100% (added when left out) promotes. `analysis` runs monitor-gate where it is configured and is skipped (and says so) where not.',
+        'Canary only: the traffic steps, e.g. `10%, pause 2m, 25%, analysis, 50%, pause, 100%`: weights only go up, and a last 100% (added when left out) promotes. `analysis` runs monitor-gate where it is configured and is skipped (and says so) where not. A `pause` without a duration ends the run there with status `paused` (exit 0), the canary keeping its share; running the step again with the same image resumes after it, and a deploy of another image meanwhile is refused, naming the paused release.',
       example: '10%, pause 2m, 50%, 100%',
     }),
     traffic: input.choice(ROUTERS, {
       description:
         '`replicas`: one Service over both tracks, the weight approximated by pod counts (canary pods = round(replicas × weight), at least 1, the total kept at `replicas`). `gateway-api`: exact weights on an HTTPRoute (`gateway`), and the header `x-model-version: canary` always reaches the canary.',
       default: 'replicas',
+    }),
+    versions: input.list({
+      description:
+        "Strategy versions: the versions to keep live and their shares, `name=weight`, adding up to 100, e.g. `v7=80, v8=20`. Each runs as its own Deployment and Service `<app>-<name>`; every name but one must run already, and that one is this image (when all run, the one named by the image's tag). Versions left out are scaled to zero. With traffic gateway-api the HTTPRoute splits by these weights and the header `x-model-version: <name>` picks a version; with replicas the shares are pod counts (round(replicas × weight), at least 1).",
+      example: 'v7=80, v8=20',
+    }),
+    mirror: input.number({
+      description:
+        "Canary through gateway-api only: a copy of this percentage of requests also goes to the canary (the HTTPRoute's `RequestMirror` filter with `percent`); its answers go to no one. The canary then runs from the start, so steps before the first weight (e.g. `pause 10m, analysis, 10%`) are a shadow phase. 0: no mirror.",
+      default: '0',
+      integer: true,
+      min: 0,
+      max: 100,
     }),
     gateway: input.string({
       description: 'traffic gateway-api: the Gateway the HTTPRoute attaches to, `name` or `namespace/name`.',
@@ -110,6 +124,18 @@ export const deployRolloutSpec = defineStep({
       default: '30s',
       expects: 'a duration such as 0s, 30s or 5m',
     }),
+    alerts: input.choice(['auto', 'off'] as const, {
+      description:
+        "`auto`: on promotion, apply the app's alert rules (error rate, latency, no traffic, prediction shift, each with its runbook line) as a `PrometheusRule` when the cluster has the Prometheus Operator's CRD, and say in the report when it has not. `off`: leave alerting alone.",
+      default: 'auto',
+    }),
+    // The previous version kept warm after promotion, for the rollback step's fast path.
+    'keep-previous': input.string({
+      description:
+        'canary: after promotion, keep the previous version up this long (ready, out of traffic, as `<app>-previous`, recorded in the release), so a rollback meanwhile switches back in seconds instead of redeploying; the step waits this long, then scales it down. blue-green: the old slot stays up for the longer of this and scale-down-delay.',
+      default: '0s',
+      expects: 'a duration such as 0s, 5m or 15m',
+    }),
     'lock-timeout': input.string({
       description:
         'One rollout of an app at a time (a Lease beside it): how long to wait for another one to finish before failing.',
@@ -145,6 +171,8 @@ export const deployRolloutSpec = defineStep({
       min: 1,
       max: 100,
     }),
+    // monitor-gate's analysis inputs, prefixed `analysis-`: what an `analysis` canary step measures.
+    ...analysisInputs('analysis-'),
     report: input.path({
       description: 'Where to write the JSON report (the plan, the timeline, the verdict and the release).',
       default: 'modelship-reports/deploy-rollout.json',

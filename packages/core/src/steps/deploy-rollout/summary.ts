@@ -22,7 +22,9 @@ const HEADLINES: Record<string, (f: Facts) => string> = {
   aborted: (f) =>
     `${f.plan.app} ${f.plan.version} aborted, ${f.release.previousImage ? 'back on the previous version' : 'scaled to zero'}: ${f.release.reason}`,
   paused: (f) =>
-    `${f.plan.app} ${f.plan.version} failed and is left as it is (on-failure: pause): ${f.release.reason}`,
+    f.release.pausedAt
+      ? `${f.plan.app} ${f.plan.version} ${f.release.reason}`
+      : `${f.plan.app} ${f.plan.version} failed and is left as it is (on-failure: pause): ${f.release.reason}`,
   cancelled: (f) => `${f.plan.app} ${f.plan.version} cancelled: ${f.release.reason}`,
 };
 

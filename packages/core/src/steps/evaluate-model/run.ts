@@ -9,6 +9,7 @@ import { displayName, resolveSource } from '../../data/sources.ts';
 import { ConfigurationError, DataError } from '../../errors.ts';
 import { writeJson } from '../../files/atomic.ts';
 import { judgeGate, parseGates } from '../../metrics/gates.ts';
+import { localModel, pullOptionsOf } from '../../oci/model-ref.ts';
 import { openModel, openRuntime } from '../../onnx/session.ts';
 import type { Platform } from '../../platform/port.ts';
 import { renderMarkdown } from '../../report/markdown.ts';
@@ -30,6 +31,8 @@ export async function run(
   signal?: AbortSignal,
 ): Promise<StepOutcome> {
   parseGates(inputs.gates, undefined); // the syntax, before seconds are spent opening models
+  const pull = pullOptionsOf(inputs, platform.describeInput('model'), platform, signal);
+  inputs = { ...inputs, model: await localModel(inputs.model, pull) };
   const source = await resolveSource(inputs.data, 'data');
   const runtime = await openRuntime(inputs.device, platform);
   const threads = inputs.threads ? { threads: inputs.threads } : {};

@@ -1,4 +1,5 @@
 import { DEVICES } from '../../onnx/device.ts';
+import { registryInputs } from '../registry-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
 
 export const evaluateModelSpec = defineStep({
@@ -8,7 +9,8 @@ export const evaluateModelSpec = defineStep({
     'Run an ONNX model on a dataset with onnxruntime (CPU or GPU), compare it with the production model, and gate on the metrics.',
   inputs: {
     model: input.path({
-      description: 'The model to evaluate (the challenger): an .onnx file.',
+      description:
+        "The model to evaluate (the challenger): an .onnx file, or a model artifact by digest (train-dispatch's `model` output, `registry/repo@sha256:…`), pulled and verified.",
       required: true,
       example: 'models/model.onnx',
     }),
@@ -105,6 +107,7 @@ export const evaluateModelSpec = defineStep({
       integer: true,
       min: 0,
     }),
+    ...registryInputs('User for the registry of `model` when it is given by reference.'),
     report: input.path({
       description: 'Where to write the JSON report.',
       default: 'modelship-reports/evaluate-model.json',

@@ -1,0 +1,2 @@
+import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
+function formatValue(v){return v==null?"\u2014":typeof v=="number"?formatNumber(v):typeof v=="string"?v:JSON.stringify(v)}function formatNumber(v){if(!Number.isFinite(v)||Number.isInteger(v))return String(v);let a=Math.abs(v);return a!==0&&(a<.001||a>=1e7)?v.toExponential(3):String(Number(v.toPrecision(5)))}export{formatValue,formatNumber};
