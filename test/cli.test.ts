@@ -174,6 +174,29 @@ describe('colour', () => {
     assert.doesNotMatch(gitlab.stdout + gitlab.stderr, SGR);
     assert.doesNotMatch(readFileSync(join(dir, 'summary.md'), 'utf8'), SGR);
   });
+
+  it('writes the JUnit report and the Markdown summary where a CI without a platform of its own (Jenkins) asks', async (t) => {
+    const dir = await tempDir(t);
+    const r = await cli(
+      [
+        'validate-data',
+        '--data',
+        'examples/data/iris-train.csv',
+        '--contract',
+        'examples/contract.yml',
+        '--report',
+        join(dir, 'report.json'),
+      ],
+      { MODELSHIP_JUNIT: join(dir, 'junit.xml'), MODELSHIP_SUMMARY: join(dir, 'summary.md') },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      readFileSync(join(dir, 'junit.xml'), 'utf8'),
+      /<testsuite name="validate-data"[^>]* failures="0"/,
+    );
+    assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /validate-data/);
+    assert.ok(JSON.parse(r.stdout).report, 'the outputs stay on stdout');
+  });
 });
 
 describe('versions', () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { installHttpRouteCrd } from './support/gateway-crd.ts';
+import { until } from './support/kube-api.ts';
 import { deployment, releases, runStep, serveImage, versionAnswering } from './support/kube-deploy.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { STACK } from './support/run.ts';
@@ -239,9 +240,19 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
       'GET',
       `/api/v1/namespaces/${ns}/services/iris`,
     );
-    // kube-proxy picks an endpoint per connection: 60 connections miss a 1-in-4 version with p ≈ 3e-8.
+    // kube-proxy picks an endpoint per connection, so answers come from both versions; polled (a
+    // refused connection included), because it reprograms the Service a moment after the API server changed.
     const seen = new Set<string>();
-    for (let i = 0; i < 60 && seen.size < 2; i++) seen.add(await versionAnswering(svc.spec.clusterIP));
+    await until(
+      'answers from both versions through the app Service',
+      async () => {
+        const version = await versionAnswering(svc.spec.clusterIP).catch(() => undefined);
+        if (version) seen.add(version);
+        return seen.size >= 2 ? true : undefined;
+      },
+      90_000,
+      () => [...seen].join(', '),
+    );
     assert.deepEqual([...seen].sort(), ['v1', 'v2']);
   });
 });

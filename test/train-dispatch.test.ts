@@ -290,6 +290,29 @@ describe('train-dispatch on the runner (local target)', { timeout: 10 * 60_000 }
     assert.equal(manifest.annotations['dev.modelship.training.param.iterations'], '40');
     assert.equal(manifest.annotations['dev.modelship.training.data-digest'], flags['data-digest']);
 
+    // The trained model as evaluate-model's baseline (the champion), by reference like `model`.
+    const dir = await tempDir(t);
+    const compared = await run(
+      NODE,
+      [
+        SOURCE_CLI,
+        'evaluate-model',
+        ...args({
+          model: join(ROOT, 'examples/models/challenger.onnx'),
+          baseline: first.out.model!,
+          data: join(ROOT, 'examples/data/iris-test.csv'),
+          'label-column': 'species',
+          report: join(dir, 'evaluate.json'),
+        }),
+      ],
+      { cwd: dir, env: cleanEnv() },
+    );
+    assert.equal(compared.code, 0, compared.stderr);
+    const report = JSON.parse(await readFile(join(dir, 'evaluate.json'), 'utf8')) as {
+      baseline: { metrics: { accuracy: number } } | null;
+    };
+    assert.ok(report.baseline && report.baseline.metrics.accuracy > 0.8, JSON.stringify(report.baseline));
+
     const second = await trainDispatch(t, flags);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.out.skipped, 'true');

@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import type { Location } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomic.ts';
 import { type MergeRequest, upsertGitLabNote } from '../report/comments/gitlab.ts';
-import { renderJUnit } from '../report/junit.ts';
-import { renderMarkdown } from '../report/markdown.ts';
 import { renderTerminal } from '../report/terminal.ts';
 import { redact } from '../secrets/redact.ts';
 import { failureResult } from './gitlab-failure.ts';
-import { LocalPlatform } from './local.ts';
+import { junitOf, LocalPlatform, markdownOf } from './local.ts';
 import { type CommentOutcome, kebabToEnv, type StepIdentity, type StepResult } from './port.ts';
 
 let sections = 0;
@@ -74,11 +72,8 @@ export class GitLabPlatform extends LocalPlatform {
       .map(([k, v]) => `${dotenvKey(step, k)}=${redact(String(v)).replace(/\r?\n/g, ' ')}`)
       .join('\n');
     await writeFileAtomic(this.path('DOTENV', step, 'env'), `${dotenv}\n`);
-    await writeFileAtomic(
-      this.path('JUNIT', step, 'junit.xml'),
-      redact(renderJUnit(step, result.checks, result.seconds)),
-    );
-    await writeFileAtomic(this.path('SUMMARY', step, 'md'), redact(renderMarkdown(result.summary)));
+    await writeFileAtomic(this.path('JUNIT', step, 'junit.xml'), junitOf(step, result));
+    await writeFileAtomic(this.path('SUMMARY', step, 'md'), markdownOf(result));
     if (result.headline) {
       // The metrics report is `name value` per line; GitLab shows the change against the target branch.
       const lines = Object.entries(result.headline)

@@ -3,6 +3,9 @@
  * on stderr and the outputs as one JSON object on stdout, so `| jq` works.
  */
 import { formatLocation, type Location } from '../errors.ts';
+import { writeFileAtomic } from '../files/atomic.ts';
+import { renderJUnit } from '../report/junit.ts';
+import { renderMarkdown } from '../report/markdown.ts';
 import { paint, renderTerminal } from '../report/terminal.ts';
 import { addSecret, redact } from '../secrets/redact.ts';
 import {
@@ -77,9 +80,12 @@ export class LocalPlatform implements Platform {
     return fn();
   }
 
-  async publish(_spec: StepIdentity, result: StepResult) {
+  async publish(spec: StepIdentity, result: StepResult) {
     this.write(renderTerminal(result.summary, { colour: this.colour }).trimEnd());
     process.stdout.write(`${redact(JSON.stringify(result.outputs, null, 2))}\n`);
+    // A CI with no platform of its own here (Jenkins, Buildkite) asks for the files it can show.
+    if (this.env.MODELSHIP_JUNIT) await writeFileAtomic(this.env.MODELSHIP_JUNIT, junitOf(spec.id, result));
+    if (this.env.MODELSHIP_SUMMARY) await writeFileAtomic(this.env.MODELSHIP_SUMMARY, markdownOf(result));
   }
 
   runUrl(): string | undefined {
@@ -95,3 +101,8 @@ export class LocalPlatform implements Platform {
     return { status: 'skipped', reason: 'not running in a pull request / merge request pipeline' };
   }
 }
+
+/** The JUnit report and the Markdown summary of a step, as a CI shows them: secrets masked. */
+export const junitOf = (step: string, result: StepResult) =>
+  redact(renderJUnit(step, result.checks, result.seconds));
+export const markdownOf = (result: StepResult) => redact(renderMarkdown(result.summary));

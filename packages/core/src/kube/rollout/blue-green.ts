@@ -95,7 +95,7 @@ async function scaleDownOld(ctx: RolloutContext, from: Slot | undefined, timelin
     );
     await sleep(ctx.scaleDownDelayMs, ctx.signal).catch(() => ctx.kube.detach(CLEANUP_MS));
   }
-  // rollback (issue 13): a rollback asked to go back while it was warm; it switches to it, so it stays up.
+  // a rollback asked to go back while it was warm; it switches to it, so it stays up.
   if (rollbackRequestOf(ctx.signal)) {
     timeline.done('scale-down', 'skipped', `${old} left up: a rollback switches back to it`, 100);
     return;

@@ -170,7 +170,7 @@ async function runStep(
 
 /** The stable Deployment takes the new version; the canary's pods go once it is all ready. */
 async function promote(ctx: RolloutContext, s: State): Promise<void> {
-  // rollback (issue 13): keep-previous brings a copy of the previous version up beside, out of traffic.
+  // keep-previous brings a copy of the previous version up beside, out of traffic.
   const warm = ctx.keepPreviousMs && ctx.previous ? warmCopyOf(ctx.previous, ctx.app) : undefined;
   if (warm) await ctx.kube.apply(warm);
   await ctx.kube.apply(ctx.deployment);

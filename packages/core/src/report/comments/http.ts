@@ -5,6 +5,7 @@
  * and failures that carry the status and the forge's own words but never the token.
  */
 import { ConfigurationError } from '../../errors.ts';
+import { forgeMessage, parseBody, rateLimited } from '../../net/forge.ts';
 import { type Buffered, requestBuffered } from '../../net/http.ts';
 import { linkTo } from '../../net/link.ts';
 import { NetworkError } from '../../net/network-error.ts';
@@ -116,36 +117,13 @@ export async function call(req: ApiCall, options: HttpOptions = {}): Promise<Api
     throw failure(`redirected to ${to ? new URL(to, req.url).origin : 'nowhere'}; not following`, false);
   }
   const text = reply.body.toString('utf8');
-  if (status >= 200 && status < 300) return { status, headers, data: parse(text) };
+  if (status >= 200 && status < 300) return { status, headers, data: parseBody(text) };
   const transient = isRetryableStatus(status) || rateLimited(status, headers);
   throw failure(forgeMessage(text, reply.statusText), transient, waitHintMs(headers));
 }
 
 export function retryDelay(failure: ApiFailure, attempt: number, options: HttpOptions = {}): number {
   return retryDelayMs(policyOf(options), attempt, failure.retryAfterMs);
-}
-
-/** GitHub's primary and secondary rate limits answer 403, with headers that say so. */
-const rateLimited = (status: number, headers: Headers) =>
-  status === 403 && (headers.has('retry-after') || headers.get('x-ratelimit-remaining') === '0');
-
-function parse(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** GitHub says `{message}`, GitLab `{message}` (sometimes an object of field errors) or `{error}`. */
-function forgeMessage(text: string, statusText: string): string {
-  const data = parse(text);
-  const said =
-    data && typeof data === 'object'
-      ? ((data as Record<string, unknown>).message ?? (data as Record<string, unknown>).error)
-      : undefined;
-  return said === undefined ? statusText : typeof said === 'string' ? said : JSON.stringify(said);
 }
 
 /**

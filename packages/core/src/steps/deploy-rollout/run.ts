@@ -46,7 +46,7 @@ export async function run(
   const started = Date.now();
   const describe = (n: string) => platform.describeInput(n);
   const plan = await checkInputs(inputs, platform, describe);
-  parseKeepPrevious(inputs['keep-previous'], describe('keep-previous')); // rollback (issue 13)
+  parseKeepPrevious(inputs['keep-previous'], describe('keep-previous')); // checked before anything changes
   const kube = await connectKube(inputs.kubeconfig, { describe: describe('kubeconfig'), signal });
   // monitor-gate between canary steps: its analysis-* inputs checked before the cluster is touched.
   const analysis = plan.canary?.steps.some((s) => s.kind === 'analysis')
@@ -62,7 +62,7 @@ export async function run(
     signal,
     log: platform,
   });
-  // rollback (issue 13): a rollback of this app may ask this rollout to stop (kube/rollback/request.ts).
+  // a rollback of this app may ask this rollout to stop (kube/rollback/request.ts).
   const rollbackAsked = watchRollbackRequest(kube, {
     namespace: plan.namespace,
     app: plan.app,
@@ -132,7 +132,7 @@ async function dryRun(ctx: Run) {
 
 async function rollout(ctx: Run): Promise<StepOutcome> {
   const { inputs, platform, plan, kube, signal } = ctx;
-  // rollback (issue 13): keep-previous, checked in run().
+  // keep-previous was checked in run(), before the Lease.
   const keepPreviousMs = parseKeepPrevious(inputs['keep-previous'], 'keep-previous');
   const { record, strategy, previous, release, paused, deployment, service } = await prepare(ctx);
   await writeRecord(
@@ -179,7 +179,7 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
       await recordFailure(kube, plan, release, e, inputs.history);
       throw e;
     });
-  // rollback (issue 13): stopped for a rollback, it put traffic back on stable: an abort, not a cancellation.
+  // stopped for a rollback, it put traffic back on stable: an abort, not a cancellation.
   if (outcome.status === 'cancelled' && rollbackRequestOf(signal)) outcome.status = 'aborted';
   const evidence = outcome.diagnosis ? await evidenceFor(kube, plan.namespace, outcome.diagnosis) : [];
   const alerts = outcome.status === 'promoted' ? await applyAlerts(ctx) : undefined;
@@ -209,7 +209,7 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
     withRelease(latest.releases, final, inputs.history),
   );
   if (outcome.status === 'cancelled') signal.throwIfAborted();
-  // rollback (issue 13): the previous version stays warm for the keep-previous window, then goes.
+  // the previous version stays warm for the keep-previous window, then goes.
   if (outcome.warm)
     await holdWarm(kube, {
       namespace: plan.namespace,

@@ -1,3 +1,4 @@
+import { kubeconfigInput } from '../kube-inputs.ts';
 import { analysisInputs } from '../monitor-gate/spec.ts';
 import { registryInputs } from '../registry-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
@@ -28,12 +29,7 @@ export const deployRolloutSpec = defineStep({
       default: 'default',
       example: 'models',
     }),
-    kubeconfig: input.string({
-      description:
-        'A kubeconfig file, or its content (from a CI secret). Masked, never logged or written to a report. Default: the `KUBECONFIG` variable, else the service account of the pod the job runs in.',
-      secret: true,
-      example: 'a kubeconfig from a secret',
-    }),
+    kubeconfig: kubeconfigInput(),
     strategy: input.choice(STRATEGIES, {
       description:
         "`rolling`: the Deployment's own rolling update, watched to the end. `blue-green`: the new version beside the old behind a preview Service, the active Service switched at once. `canary`: a canary Deployment beside the stable one, traffic moved by `steps`. `versions`: several versions live at once, each its own Deployment, traffic split by `versions`.",

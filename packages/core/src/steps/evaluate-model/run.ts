@@ -31,8 +31,13 @@ export async function run(
   signal?: AbortSignal,
 ): Promise<StepOutcome> {
   parseGates(inputs.gates, undefined); // the syntax, before seconds are spent opening models
-  const pull = pullOptionsOf(inputs, platform.describeInput('model'), platform, signal);
-  inputs = { ...inputs, model: await localModel(inputs.model, pull) };
+  // Either model may be an OCI artifact by digest (train-dispatch's output, a stage's model): pulled and verified.
+  const pull = (input: string) => pullOptionsOf(inputs, platform.describeInput(input), platform, signal);
+  inputs = {
+    ...inputs,
+    model: await localModel(inputs.model, pull('model')),
+    ...(inputs.baseline && { baseline: await localModel(inputs.baseline, pull('baseline')) }),
+  };
   const source = await resolveSource(inputs.data, 'data');
   const runtime = await openRuntime(inputs.device, platform);
   const threads = inputs.threads ? { threads: inputs.threads } : {};

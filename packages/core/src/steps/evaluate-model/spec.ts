@@ -37,7 +37,7 @@ export const evaluateModelSpec = defineStep({
     }),
     baseline: input.path({
       description:
-        "The production model (the champion), evaluated on the same rows. With it: every metric for both, the delta with a 95% paired-bootstrap interval, McNemar's exact test and the agreement rate.",
+        "The production model (the champion), evaluated on the same rows: a file, or an OCI artifact by digest like `model`. With it: every metric for both, the delta with a 95% paired-bootstrap interval, McNemar's exact test and the agreement rate.",
       example: 'models/production.onnx',
     }),
     gates: input.list({

@@ -1,4 +1,5 @@
 import { BUILTIN_NAMES } from '../../monitor/builtins.ts';
+import { kubeconfigInput } from '../kube-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
 
 export const PROVIDERS = ['kubernetes', 'prometheus'] as const;
@@ -134,12 +135,7 @@ export const monitorGateSpec = defineStep({
         'The version to compare with, labelled the same way (prediction-shift, `stable` in conditions, judge compare).',
       example: 'v1',
     }),
-    kubeconfig: input.string({
-      description:
-        'provider kubernetes: a kubeconfig file, or its content. Masked, never logged. Default: `KUBECONFIG`, else the service account.',
-      secret: true,
-      example: 'a kubeconfig from a secret',
-    }),
+    kubeconfig: kubeconfigInput('provider kubernetes: '),
     ...ANALYSIS_INPUTS,
     'inconclusive-exit': input.number({
       description:

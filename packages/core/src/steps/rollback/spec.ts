@@ -1,3 +1,4 @@
+import { kubeconfigInput } from '../kube-inputs.ts';
 import { registryInputs } from '../registry-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
 
@@ -17,12 +18,7 @@ export const rollbackSpec = defineStep({
       default: 'default',
       example: 'models',
     }),
-    kubeconfig: input.string({
-      description:
-        'A kubeconfig file, or its content (from a CI secret). Masked, never logged or written to a report. Default: the `KUBECONFIG` variable, else the service account of the pod the job runs in.',
-      secret: true,
-      example: 'a kubeconfig from a secret',
-    }),
+    kubeconfig: kubeconfigInput(),
     to: input.string({
       description:
         '`previous` (the stable version before the release now serving, from the release record; repeated, it stays there), a revision of the record (`7`), a model version (`v1`), or an image by digest (`name@sha256:…`, or `sha256:…` in the same repository), which needs no record.',

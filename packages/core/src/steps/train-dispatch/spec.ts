@@ -1,3 +1,4 @@
+import { kubeconfigInput } from '../kube-inputs.ts';
 import { registryInputs } from '../registry-inputs.ts';
 import { defineStep, type InputsOf, input } from '../spec.ts';
 
@@ -110,12 +111,7 @@ export const trainDispatchSpec = defineStep({
       description: 'Train even when the registry already holds a model with the same training key.',
       default: 'false',
     }),
-    kubeconfig: input.string({
-      description:
-        'kubernetes: a kubeconfig file, or its content (from a CI secret). Masked, never logged or written to a report. Default: the `KUBECONFIG` variable, else the service account of the pod the job runs in.',
-      secret: true,
-      example: 'a kubeconfig from a secret',
-    }),
+    kubeconfig: kubeconfigInput('kubernetes: '),
     namespace: input.string({
       description: 'kubernetes: the namespace the Job runs in (it must exist).',
       default: 'default',

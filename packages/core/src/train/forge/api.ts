@@ -8,6 +8,7 @@
 import { ConfigurationError } from '../../errors.ts';
 import { writeFileAtomic } from '../../files/atomic.ts';
 import { discard, readBody } from '../../net/exchange.ts';
+import { forgeMessage, parseBody, rateLimited } from '../../net/forge.ts';
 import { request, requestBuffered } from '../../net/http.ts';
 import { NetworkError } from '../../net/network-error.ts';
 import { type RetryPolicy, retryDelayMs, sleep, waitHintMs } from '../../net/retry.ts';
@@ -95,7 +96,7 @@ export async function forgeJson<T>(
     }
     const text = reply.body.toString('utf8');
     if (reply.status >= 200 && reply.status < 300)
-      return { status: reply.status, headers: reply.headers, data: parse(text) as T };
+      return { status: reply.status, headers: reply.headers, data: parseBody(text) as T };
     throw new ForgeFailure(method, pathOf(url), reply.status, said(text, reply.statusText), reply.attempts);
   }
 }
@@ -160,9 +161,7 @@ function options(c: ForgeClient, method: string, retry: RetryPolicy) {
 }
 
 /** 429, and GitHub's primary and secondary rate limits, which answer 403 with headers that say so. */
-const refusedForNow = (status: number, headers: Headers) =>
-  status === 429 ||
-  (status === 403 && (headers.has('retry-after') || headers.get('x-ratelimit-remaining') === '0'));
+const refusedForNow = (status: number, headers: Headers) => status === 429 || rateLimited(status, headers);
 
 function rethrow(e: unknown, c: ForgeClient, method: string, url: string): never {
   if (e instanceof NetworkError && !c.signal.aborted)
@@ -179,23 +178,9 @@ function rethrow(e: unknown, c: ForgeClient, method: string, url: string): never
 
 const pathOf = (url: string) => new URL(url).pathname;
 
-function parse(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** GitHub says `{message}`, GitLab `{message}` (a string or an object of field errors) or `{error}`. */
+/** The forge's words for a refusal, on one line, with no secret in them. */
 function said(text: string, statusText: string): string {
-  const data = parse(text);
-  const m =
-    data && typeof data === 'object'
-      ? ((data as { message?: unknown; error?: unknown }).message ?? (data as { error?: unknown }).error)
-      : undefined;
-  const words = m === undefined ? statusText : typeof m === 'string' ? m : JSON.stringify(m);
+  const words = forgeMessage(text, statusText);
   // One line, whatever the forge sent: GitHub's 422s come with blank lines in them.
   const clean = redact(words).replace(/\s+/g, ' ').trim();
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;

@@ -1,0 +1,2 @@
+import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
+var rateLimited=(status,headers)=>status===403&&(headers.has("retry-after")||headers.get("x-ratelimit-remaining")==="0");function parseBody(text){if(text)try{return JSON.parse(text)}catch{return text}}function forgeMessage(text,statusText){let data=parseBody(text),said=data&&typeof data=="object"?data.message??data.error:void 0;return said===void 0?statusText:typeof said=="string"?said:JSON.stringify(said)}export{rateLimited,parseBody,forgeMessage};
