@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { until } from './support/kube-api.ts';
-import { serveImage } from './support/kube-deploy.ts';
+import { releases, serveImage, servesOnly } from './support/kube-deploy.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startPodDiscovery } from './support/kube-sd.ts';
 import { startLoad } from './support/load-generator.ts';
@@ -443,5 +443,26 @@ describe('monitor-gate on a real node', { timeout: 30 * 60_000 }, () => {
     )!;
     assert.equal(passed.outcome, 'done');
     assert.match(passed.seen, /^passed \(score 100\) at 50%: all 2 metrics passed 2 measurements$/);
+
+    // After promotion: the brittle model rolled out with no analysis; the watch after it fails on
+    // its errors and, with rollback-on-failure, puts v2 back before it fails the job.
+    assert.equal((await deploy(v3!)).code, 0);
+    const watch = await gate(t, node, {
+      app: 'iris',
+      namespace: ns,
+      'canary-version': 'v3',
+      metrics: 'error-rate',
+      interval: '4s',
+      count: '2',
+      'min-samples': '3',
+      'rollback-on-failure': 'true',
+      deadline: '3m',
+    });
+    assert.equal(watch.code, 1, watch.stderr);
+    assert.deepEqual([watch.out.verdict, watch.out['rolled-back']], ['failed', 'true']);
+    await servesOnly(node, ns, 'v2');
+    const [entry] = await releases(node, ns, 'iris');
+    assert.equal(entry!.rollback?.automatic, true);
+    assert.match(entry!.reason ?? '', /^automatic: monitor-gate failed for v3: /);
   });
 });

@@ -1,5 +1,6 @@
 /** How an analysis ends for the CI: the JSON report, the outputs, the summary, a JUnit case per measurement. */
 import { writeJson } from '../../files/atomic.ts';
+import type { RollbackResult } from '../../kube/rollback/rollback.ts';
 import type { Measurement, MetricOutcome } from '../../monitor/analysis/loop.ts';
 import type { Platform } from '../../platform/port.ts';
 import type { CheckResult } from '../../report/summary.ts';
@@ -16,6 +17,7 @@ export async function outcomeOf(
   inputs: MonitorGateInputs,
   platform: Platform,
   started: number,
+  rollback?: RollbackResult,
 ): Promise<StepOutcome> {
   const r = e.result;
   const seconds = (Date.now() - started) / 1000;
@@ -46,6 +48,14 @@ export async function outcomeOf(
     metrics: r.metrics,
     measurements: r.measurements,
     judge: e.judge ?? null,
+    rollback: rollback
+      ? {
+          status: rollback.status,
+          path: rollback.path,
+          to: rollback.target.image,
+          seconds: rollback.recoverySeconds,
+        }
+      : null,
     seconds,
   };
   await writeJson(inputs.report, report, { input: platform.describeInput('report') });
@@ -55,6 +65,7 @@ export async function outcomeOf(
     outputs: {
       verdict: r.verdict,
       score: e.score,
+      'rolled-back': String(rollback?.status === 'rolled-back'),
       'failed-metrics': failed.join(','),
       report: inputs.report,
     },

@@ -4,12 +4,15 @@
  * outcome.ts turns the verdict into outputs, report, summary and JUnit.
  */
 import { InputError } from '../../errors.ts';
+import { parseDuration } from '../../format/duration.ts';
 import type { Kube } from '../../kube/client.ts';
 import { connectKube } from '../../kube/connect.ts';
+import { rollBackAutomatically } from '../../kube/rollback/automatic.ts';
 import type { Platform } from '../../platform/port.ts';
+import { labelValue } from '../deploy-rollout/manifests.ts';
 import type { StepOutcome } from '../types.ts';
 import { checkAnalysis } from './check.ts';
-import { execute, type Target } from './execute.ts';
+import { type Executed, execute, type Target } from './execute.ts';
 import { outcomeOf } from './outcome.ts';
 import { appSelector } from './selector.ts';
 import type { MonitorGateInputs } from './spec.ts';
@@ -37,6 +40,41 @@ export async function run(
     selector: appSelector(inputs.app),
     kube: () => (kube ??= connectKube(inputs.kubeconfig, { describe: describe('kubeconfig'), signal })),
   };
+  const deadlineMs = parseDuration(inputs.deadline);
+  if (inputs['rollback-on-failure'] && deadlineMs === undefined)
+    throw new InputError(`'${inputs.deadline}' is not a duration`, {
+      where: { path: describe('deadline') },
+      fix: 'Write it like 90s, 10m or 1h.',
+    });
   const executed = await execute(settings, target, platform, signal);
-  return outcomeOf(executed, target, settings, inputs, platform, started);
+  const rollback =
+    inputs['rollback-on-failure'] && executed.result.verdict === 'failed'
+      ? await rollBackAfter(executed, target, deadlineMs ?? 0, platform, signal)
+      : undefined;
+  return outcomeOf(executed, target, settings, inputs, platform, started, rollback);
+}
+
+/** The watch failed after promotion: the previous stable version back now, then the verdict. */
+async function rollBackAfter(
+  e: Executed,
+  t: Target,
+  deadlineMs: number,
+  platform: Platform,
+  signal: AbortSignal,
+) {
+  const why = `monitor-gate failed for ${t.canary}: ${e.result.reason}`;
+  platform.warn(`${why}; rolling ${t.app} back to the previous version`);
+  const r = await rollBackAutomatically(await t.kube(), {
+    namespace: t.namespace,
+    app: t.app,
+    why,
+    leaseHeld: false,
+    versionLabel: labelValue,
+    deadlineMs,
+    runUrl: platform.runUrl() ?? null,
+    signal,
+    log: platform,
+  });
+  platform.info(`rollback: ${r.status}${r.path ? ` (${r.path})` : ''} to ${r.target.image}`);
+  return r;
 }

@@ -137,6 +137,16 @@ export const monitorGateSpec = defineStep({
     }),
     kubeconfig: kubeconfigInput('provider kubernetes: '),
     ...ANALYSIS_INPUTS,
+    'rollback-on-failure': input.boolean({
+      description:
+        'A watch after promotion: when the verdict is `failed`, roll the app back to the previous stable version at once (the rollback module, to `previous`, recorded as automatic with the failed metrics as its reason), then fail. Needs the rollback rights on the app (see rollback).',
+      default: 'false',
+    }),
+    deadline: input.string({
+      description: 'rollback-on-failure: how long the rollback may take to have the previous version ready.',
+      default: '10m',
+      expects: 'a duration such as 90s, 10m or 1h',
+    }),
     'inconclusive-exit': input.number({
       description:
         'The exit code of an inconclusive verdict: 1 fails the job like a failed one; another code (e.g. 3, with GitLab `allow_failure: exit_codes: [3]`) lets the pipeline send it to a manual approval.',
@@ -156,6 +166,10 @@ export const monitorGateSpec = defineStep({
     score: {
       description: 'Share of metrics that passed, 0–100 (with judge compare: the judge’s score).',
       example: '100',
+    },
+    'rolled-back': {
+      description: '`true` when rollback-on-failure put the previous version back.',
+      example: 'false',
     },
     'failed-metrics': {
       description: 'Metrics that failed or were inconclusive, comma-separated.',
