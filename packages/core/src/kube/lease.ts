@@ -31,15 +31,19 @@ export async function acquireRollout(
   const started = Date.now();
   let said = false;
   for (;;) {
+    // Released Leases are deleted, so usually there is none: create it first, read it only on a conflict.
+    const created = await tryTake(kube, o, undefined);
+    if (created) return hold(kube, o, created);
     const lease = await kube.get<KubeObject>(
       'coordination.k8s.io/v1',
       'Lease',
       o.namespace,
       leaseName(o.app),
     );
-    const mine = await tryTake(kube, o, lease);
-    if (mine) return hold(kube, o, mine);
-    const holder = lease?.spec?.holderIdentity ?? 'another deploy';
+    if (!lease) continue; // released between the two calls
+    const taken = await tryTake(kube, o, lease);
+    if (taken) return hold(kube, o, taken);
+    const holder = lease.spec?.holderIdentity ?? 'another deploy';
     if (Date.now() - started >= o.waitMs)
       throw new KubeError(
         `another rollout of ${o.app} is in progress (held by ${holder}) and did not end within ${Math.round(o.waitMs / 1000)}s`,

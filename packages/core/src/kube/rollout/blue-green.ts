@@ -109,10 +109,12 @@ async function scaleDownOld(ctx: RolloutContext, from: Slot | undefined, timelin
  * to zero, since the app's Service (which no longer names a slot) would keep sending them requests.
  */
 export async function retireSlots(ctx: RolloutContext, timeline: Timeline): Promise<void> {
-  for (const slot of ['blue', 'green'] as const) {
-    const name = `${ctx.app}-${slot}`;
-    const d = await ctx.kube.get<KubeObject>('apps/v1', 'Deployment', ctx.namespace, name);
-    if (!d?.spec?.replicas) continue;
+  const names = [`${ctx.app}-blue`, `${ctx.app}-green`];
+  const found = await Promise.all(
+    names.map((name) => ctx.kube.get<KubeObject>('apps/v1', 'Deployment', ctx.namespace, name)),
+  );
+  for (const [i, name] of names.entries()) {
+    if (!found[i]?.spec?.replicas) continue;
     await ctx.kube.scale(ctx.namespace, 'Deployment', name, 0);
     timeline.done('retire', 'done', `${name} (from an earlier blue-green deploy) scaled to zero`, 100);
   }

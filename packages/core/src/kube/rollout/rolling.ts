@@ -23,8 +23,7 @@ export const rolling: Strategy = {
         ctx.previous ? 'previous pod template restored' : 'first deploy scaled to zero',
         0,
       );
-    await ctx.kube.apply(ctx.service);
-    await ctx.kube.apply(ctx.deployment);
+    await Promise.all([ctx.kube.apply(ctx.service), ctx.kube.apply(ctx.deployment)]);
     timeline.done('apply', 'done', 'Deployment and Service applied', 0);
     if (!ctx.wait) return { status: 'applied', steps: timeline.steps };
     try {
