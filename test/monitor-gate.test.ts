@@ -212,15 +212,19 @@ describe('monitor-gate on a real node', { timeout: 30 * 60_000 }, () => {
       ),
       // Twelve intervals a side: the judge's test is unpaired (Kayenta's), and this machine's load
       // moves both versions' latency from one interval to the next; with twelve, a few stable
-      // intervals slower than some canary ones still leave the shift clear at 98%.
+      // intervals slower than some canary ones still leave the shift clear at 98%. The heavy model
+      // may finish no request in an interval of a loaded machine: such an interval has no data and
+      // is left out of the judge, up to a third of them.
       gate(t, node, {
         ...ANALYSIS,
         ...prometheus,
         namespace: ns,
         'canary-version': 'v5',
         metrics: `error-rate, ${lenient}`,
-        interval: '3s',
+        interval: '4s',
         count: '12',
+        'min-samples': '1',
+        'inconclusive-limit': '4',
         judge: 'compare',
       }),
       gate(t, node, {
