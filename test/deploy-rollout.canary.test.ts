@@ -5,42 +5,23 @@
  * stable when a canary cannot start or the job is cancelled.
  */
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
-import type { Release } from '../packages/core/src/kube/release.ts';
+import { describe, it } from 'node:test';
 import { installHttpRouteCrd } from './support/gateway-crd.ts';
 import { until } from './support/kube-api.ts';
 import {
-  deployment,
+  deployedImage,
+  deployRollout,
   releases,
-  runStep,
-  type StepRun,
   serveImage,
   startCli,
   versionAnswering,
 } from './support/kube-deploy.ts';
-import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
+import { kubeNodeFixture } from './support/kube-node.ts';
 import { tempDir } from './support/run.ts';
 
 const kube = kubeNodeFixture();
 
-type Deployed = StepRun & { report: { api: { requests: number }; release: Release } };
-
-const deploy = (
-  t: TestContext,
-  node: KubeNode,
-  flags: Record<string, string>,
-  kubeconfig = node.kubeconfig,
-) =>
-  runStep(
-    t,
-    node,
-    'deploy-rollout',
-    { 'progress-deadline': '3m', ...flags },
-    { kubeconfig },
-  ) as Promise<Deployed>;
-
-const deployedImage = async (node: KubeNode, ns: string, app: string) =>
-  (await deployment(node, ns, app)).spec.template.spec.containers[0]!.image;
+const deploy = deployRollout;
 
 describe('deploy-rollout canaries on a real node', { timeout: 20 * 60_000 }, () => {
   it('canary through the replicas router: at each step the share of answers from the new version is what the pod split says (binomial tolerance), then promotes', async (t) => {

@@ -5,17 +5,16 @@
  * these tests check the code as it is, before dist/ is bundled again.
  */
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { installHttpRouteCrd } from './support/gateway-crd.ts';
 import { until } from './support/kube-api.ts';
-import { deployment, releases, runStep, serveImage, versionAnswering } from './support/kube-deploy.ts';
-import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
+import { deployment, deployRollout, releases, serveImage, versionAnswering } from './support/kube-deploy.ts';
+import { kubeNodeFixture } from './support/kube-node.ts';
 import { STACK } from './support/run.ts';
 
 const kube = kubeNodeFixture();
 
-const deploy = (t: TestContext, node: KubeNode, flags: Record<string, string>) =>
-  runStep(t, node, 'deploy-rollout', { 'progress-deadline': '3m', ...flags });
+const deploy = deployRollout;
 
 describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => {
   it('a bare pause holds the canary (status paused, exit 0); another image is refused naming it; the same image resumes the same release to promotion', async (t) => {

@@ -6,48 +6,30 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import type { Release } from '../packages/core/src/kube/release.ts';
+import { describe, it } from 'node:test';
 import { Registry } from '../packages/core/src/oci/client.ts';
 import { resolveStage } from '../packages/core/src/versions/stages.ts';
 import { runAction } from './support/action.ts';
 import { gcl, including, project } from './support/gitlab.ts';
 import { until } from './support/kube-api.ts';
 import {
+  deployedImage,
   deployment,
+  deployRollout,
   inferThroughService,
   narrowKubeconfig,
   releases,
-  runStep,
-  type StepRun,
   serveImage,
   servesOnly,
   startCli,
 } from './support/kube-deploy.ts';
-import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
+import { kubeNodeFixture } from './support/kube-node.ts';
 import { STACK, tempDir } from './support/run.ts';
 import { tcpProxy } from './support/tcp-proxy.ts';
 
 const kube = kubeNodeFixture();
 
-type Deployed = StepRun & { report: { api: { requests: number }; release: Release } };
-
-const deploy = (
-  t: TestContext,
-  node: KubeNode,
-  flags: Record<string, string>,
-  kubeconfig = node.kubeconfig,
-) =>
-  runStep(
-    t,
-    node,
-    'deploy-rollout',
-    { 'progress-deadline': '3m', ...flags },
-    { kubeconfig },
-  ) as Promise<Deployed>;
-
-const deployedImage = async (node: KubeNode, ns: string, app: string) =>
-  (await deployment(node, ns, app)).spec.template.spec.containers[0]!.image;
+const deploy = deployRollout;
 
 describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
   it('rolls the serve image out, answers inference through its Service, and records each release', async (t) => {

@@ -14,7 +14,15 @@ import { rollBackAutomatically } from '../packages/core/src/kube/rollback/automa
 import { Registry } from '../packages/core/src/oci/client.ts';
 import { resolveStage } from '../packages/core/src/versions/stages.ts';
 import { until } from './support/kube-api.ts';
-import { deployment, releases, runStep, serveImage, servesOnly, startCli } from './support/kube-deploy.ts';
+import {
+  deployment,
+  deployRollout,
+  releases,
+  runStep,
+  serveImage,
+  servesOnly,
+  startCli,
+} from './support/kube-deploy.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { STACK, tempDir } from './support/run.ts';
 import { tcpProxy } from './support/tcp-proxy.ts';
@@ -22,7 +30,7 @@ import { tcpProxy } from './support/tcp-proxy.ts';
 const kube = kubeNodeFixture();
 
 const deploy = (t: TestContext, node: KubeNode, flags: Record<string, string>) =>
-  runStep(t, node, 'deploy-rollout', { app: 'iris', 'progress-deadline': '3m', ...flags });
+  deployRollout(t, node, { app: 'iris', ...flags });
 
 const rollback = (t: TestContext, node: KubeNode, flags: Record<string, string>) =>
   runStep(t, node, 'rollback', { app: 'iris', deadline: '3m', ...flags }, { env: { USER: 'oncall' } });

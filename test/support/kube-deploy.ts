@@ -201,7 +201,7 @@ export interface StepRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** The step's outputs (its JSON on stdout), when it ran to a verdict (exit 0 or 1). */
+  /** The step's outputs (its JSON on stdout), when it ran to a verdict. */
   out: Record<string, string>;
   /** Its JSON report, when it wrote one. */
   report: Record<string, unknown> & { release?: Release; api?: { requests: number } };
@@ -224,11 +224,31 @@ export async function runStep(
     cwd: dir,
     env: cleanEnv({ MODELSHIP_INPUT_KUBECONFIG: options.kubeconfig ?? node.kubeconfig, ...options.env }),
   });
-  const verdict = step !== 'history' && (r.code === 0 || r.code === 1);
-  const out = verdict ? (JSON.parse(r.stdout) as Record<string, string>) : {};
+  // A step that ran to a verdict prints its outputs as JSON (whatever its exit code); `history` prints text.
+  const out =
+    step !== 'history' && r.stdout.trim().startsWith('{')
+      ? (JSON.parse(r.stdout) as Record<string, string>)
+      : {};
   const report = out.report ? JSON.parse(await readFile(resolve(dir, out.report), 'utf8')) : {};
   return { ...r, out, report };
 }
+
+export type Deployed = StepRun & { report: { api: { requests: number }; release: Release } };
+
+/** deploy-rollout through the CLI, with a 3-minute progress deadline unless `flags` set one. */
+export const deployRollout = (
+  t: TestContext,
+  node: KubeNode,
+  flags: Record<string, string>,
+  kubeconfig = node.kubeconfig,
+) =>
+  runStep(
+    t,
+    node,
+    'deploy-rollout',
+    { 'progress-deadline': '3m', ...flags },
+    { kubeconfig },
+  ) as Promise<Deployed>;
 
 /** The app's release record, newest first. */
 export async function releases(node: KubeNode, ns: string, app: string): Promise<Release[]> {
@@ -246,6 +266,10 @@ export interface DeploymentJson {
 
 export const deployment = (node: KubeNode, ns: string, name: string) =>
   node.api.call<DeploymentJson>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+
+/** The image a Deployment's pods run. */
+export const deployedImage = async (node: KubeNode, ns: string, name: string) =>
+  (await deployment(node, ns, name)).spec.template.spec.containers[0]!.image;
 
 /**
  * The app's Service answers with `version` alone: ten answers in a row, each on a new connection.
