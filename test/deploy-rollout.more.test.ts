@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { installHttpRouteCrd } from './support/gateway-crd.ts';
 import { until } from './support/kube-api.ts';
-import { deployment, deployRollout, releases, serveImage, versionAnswering } from './support/kube-deploy.ts';
+import {
+  deployment,
+  deployRollout,
+  releases,
+  serveImage,
+  servesOnly,
+  versionAnswering,
+} from './support/kube-deploy.ts';
 import { kubeNodeFixture } from './support/kube-node.ts';
 import { STACK } from './support/run.ts';
 
@@ -74,7 +81,7 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
     const node = await kube.use(t);
     if (!node) return;
     const ns = await node.namespace(t);
-    await installHttpRouteCrd(t, node);
+    await installHttpRouteCrd(node);
     const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
     const app = { app: 'iris', namespace: ns, replicas: '2' };
     assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
@@ -168,7 +175,7 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
     const node = await kube.use(t);
     if (!node) return;
     const ns = await node.namespace(t);
-    await installHttpRouteCrd(t, node);
+    await installHttpRouteCrd(node);
     const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
     const app = { app: 'iris', namespace: ns, replicas: '2' };
     assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
@@ -205,14 +212,8 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
         ],
       },
     ]);
-    // Each version's own Service answers with that version's model, through the node's kube-proxy.
-    for (const v of ['v1', 'v2']) {
-      const svc: { spec: { clusterIP: string } } = await node.api.call(
-        'GET',
-        `/api/v1/namespaces/${ns}/services/iris-${v}`,
-      );
-      assert.equal(await versionAnswering(svc.spec.clusterIP), v);
-    }
+    // Each version's own Service answers with that version's model alone, through the node's kube-proxy.
+    for (const v of ['v1', 'v2']) await servesOnly(node, ns, v, `iris-${v}`);
 
     const two = await deploy(t, node, { ...routed, image: v2, versions: 'v1=50, v5=25, v6=25' });
     assert.equal(two.code, 2, two.stderr);

@@ -1,14 +1,13 @@
 /**
  * A minimal HTTPRoute CRD (schema left open), as a cluster without a Gateway controller has it. It is
- * cluster-wide: removed after the test only by the test that created it, so two test files on the
- * same node do not pull it from under each other.
+ * cluster-wide and test files run side by side on one node, so it stays until the node goes: a test
+ * that removed it when it ended would pull it from under another still using it.
  */
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
 import { until } from './kube-api.ts';
 import type { KubeNode } from './kube-node.ts';
 
-export async function installHttpRouteCrd(t: Pick<TestContext, 'after'>, node: KubeNode) {
+export async function installHttpRouteCrd(node: KubeNode) {
   const name = 'httproutes.gateway.networking.k8s.io';
   const created = await node.api.raw('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -35,8 +34,6 @@ export async function installHttpRouteCrd(t: Pick<TestContext, 'after'>, node: K
     },
   });
   assert.ok(created.status === 201 || created.status === 409, created.body);
-  if (created.status === 201)
-    t.after(() => node.api.raw('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`));
   await until(
     'the HTTPRoute CRD to be established',
     async () => {
