@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { releaseFixture } from './release.fixture.ts';
 import { nextRevision, type Release, stableOf, withRelease } from './release.ts';
 
-const release = (revision: number, status: Release['status'] = 'promoted'): Release => ({
-  revision,
-  status,
-  app: 'iris',
-  image: `r/iris:${revision}`,
-  version: String(revision),
-  previousImage: null,
-  strategy: 'rolling',
-  startedAt: '',
-  finishedAt: null,
-  actor: null,
-  commit: null,
-  runUrl: null,
-  reason: null,
-  steps: [],
-  facts: null,
-  stage: null,
-});
+const release = (revision: number, status: Release['status'] = 'promoted'): Release =>
+  releaseFixture(revision, status, { version: String(revision) });
 
 describe('the release record', () => {
   it('keeps the newest `keep` releases, newest first, and replaces a revision written twice', () => {

@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationError } from '../../errors.ts';
+import { releaseFixture } from '../release.fixture.ts';
 import { type Release, type ReleaseRecord, stableOf } from '../release.ts';
 import { imageRepo, resolveTarget, versionOfImage } from './target.ts';
 
 const digest = (n: number) => `sha256:${String(n).repeat(64)}`;
 const image = (n: number) => `reg/acme/iris@${digest(n)}`;
 
-const release = (revision: number, status: Release['status'], extra: Partial<Release> = {}): Release => ({
-  revision,
-  status,
-  app: 'iris',
-  image: image(revision),
-  version: `v${revision}`,
-  previousImage: revision > 1 ? image(revision - 1) : null,
-  strategy: 'rolling',
-  startedAt: '',
-  finishedAt: null,
-  actor: null,
-  commit: null,
-  runUrl: null,
-  reason: null,
-  steps: [],
-  facts: null,
-  stage: null,
-  ...extra,
-});
+const release = (revision: number, status: Release['status'], extra: Partial<Release> = {}): Release =>
+  releaseFixture(revision, status, {
+    image: image(revision),
+    previousImage: revision > 1 ? image(revision - 1) : null,
+    ...extra,
+  });
 
 const record = (...releases: Release[]): ReleaseRecord => ({ releases, resourceVersion: '1' });
 const resolve = (r: ReleaseRecord, to: string) => resolveTarget(r, to, 'iris', '--to');
