@@ -12,7 +12,7 @@ import { writeJson } from '../../files/atomic.ts';
 import { type Assembled, assembleArtifact, assembleImage } from '../../oci/assemble.ts';
 import { type Base, resolveBase } from '../../oci/base.ts';
 import { Registry } from '../../oci/client.ts';
-import { localModel, pullOptionsOf } from '../../oci/model-ref.ts';
+import { MODEL_SOURCE, pullOptionsOf, resolveModel } from '../../oci/model-ref.ts';
 import { type Published, publish, type Target } from '../../oci/publish.ts';
 import type { Platform } from '../../platform/port.ts';
 import type { StepOutcome } from '../types.ts';
@@ -33,7 +33,8 @@ export async function run(
   signal?: AbortSignal,
 ): Promise<StepOutcome> {
   const pull = pullOptionsOf(inputs, platform.describeInput('model'), platform, signal);
-  inputs = { ...inputs, model: await localModel(inputs.model, pull) };
+  const { file, source } = await resolveModel(inputs.model, pull);
+  inputs = { ...inputs, model: file };
   const plan = await checkInputs(inputs, platform);
   const { model, runtime, tags } = inputs;
   const epoch = buildEpoch();
@@ -58,7 +59,8 @@ export async function run(
     dataDigest: inputs['data-digest'],
     evaluationReport: inputs['evaluation-report'],
     runUrl: platform.runUrl(),
-    extra: inputs.annotations,
+    // Where the model came from, so a later step given this image's tag finds the model itself.
+    extra: source ? [`${MODEL_SOURCE}=${source}`, ...inputs.annotations] : inputs.annotations,
     env: process.env,
   });
   const built = assemble(model, plan.name, base, parts, annotations, epoch);

@@ -11,7 +11,7 @@ export const buildImageSpec = defineStep({
   inputs: {
     model: input.path({
       description:
-        "The model file to package (an .onnx file for `serve` and `triton`; any file for `artifact`), or a model artifact by digest (train-dispatch's `model` output, `registry/repo@sha256:…`), pulled and verified.",
+        "The model file to package (an .onnx file for `serve` and `triton`; any file for `artifact`), or a model artifact by digest (train-dispatch's `model` output, `registry/repo@sha256:…`) or by a tag holding one, pulled and verified.",
       required: true,
       example: 'models/model.onnx',
     }),

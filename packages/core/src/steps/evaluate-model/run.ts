@@ -9,7 +9,7 @@ import { displayName, resolveSource } from '../../data/sources.ts';
 import { ConfigurationError, DataError } from '../../errors.ts';
 import { writeJson } from '../../files/atomic.ts';
 import { judgeGate, parseGates } from '../../metrics/gates.ts';
-import { localModel, pullOptionsOf } from '../../oci/model-ref.ts';
+import { localModel, NothingAtTag, type PullOptions, pullOptionsOf } from '../../oci/model-ref.ts';
 import { openModel, openRuntime } from '../../onnx/session.ts';
 import type { Platform } from '../../platform/port.ts';
 import { renderMarkdown } from '../../report/markdown.ts';
@@ -36,7 +36,7 @@ export async function run(
   inputs = {
     ...inputs,
     model: await localModel(inputs.model, pull('model')),
-    ...(inputs.baseline && { baseline: await localModel(inputs.baseline, pull('baseline')) }),
+    ...(inputs.baseline && { baseline: await baselineModel(inputs, pull('baseline'), platform) }),
   };
   const source = await resolveSource(inputs.data, 'data');
   const runtime = await openRuntime(inputs.device, platform);
@@ -209,5 +209,17 @@ async function postComment(
     platform.warn(
       `comment: not posted: ${e instanceof ConfigurationError ? e.render() : (e as Error).message}`,
     );
+  }
+}
+
+/** The baseline's file; the fallback while its tag holds nothing yet (a stage before the first release). */
+async function baselineModel(inputs: EvaluateModelInputs, pull: PullOptions, platform: Platform) {
+  const fallback = inputs['baseline-fallback'];
+  try {
+    return await localModel(inputs.baseline!, pull);
+  } catch (e) {
+    if (!(e instanceof NothingAtTag && fallback)) throw e;
+    platform.notice(`nothing holds ${inputs.baseline} yet: comparing with ${fallback}`);
+    return fallback;
   }
 }

@@ -10,7 +10,7 @@ export const evaluateModelSpec = defineStep({
   inputs: {
     model: input.path({
       description:
-        "The model to evaluate (the challenger): an .onnx file, or a model artifact by digest (train-dispatch's `model` output, `registry/repo@sha256:…`), pulled and verified.",
+        "The model to evaluate (the challenger): an .onnx file, or a model artifact by digest (train-dispatch's `model` output, `registry/repo@sha256:…`) or by a tag holding one, pulled and verified.",
       required: true,
       example: 'models/model.onnx',
     }),
@@ -37,8 +37,13 @@ export const evaluateModelSpec = defineStep({
     }),
     baseline: input.path({
       description:
-        "The production model (the champion), evaluated on the same rows: a file, or an OCI artifact by digest like `model`. With it: every metric for both, the delta with a 95% paired-bootstrap interval, McNemar's exact test and the agreement rate.",
-      example: 'models/production.onnx',
+        "The production model (the champion), evaluated on the same rows: a file, a model artifact by digest like `model`, or a tag such as `registry/repo:production` holding a model artifact or an image build-image made from one (it records which). With it: every metric for both, the delta with a 95% paired-bootstrap interval, McNemar's exact test and the agreement rate.",
+      example: 'ghcr.io/acme/iris:production',
+    }),
+    'baseline-fallback': input.path({
+      description:
+        'The baseline while the `baseline` tag holds nothing yet (before the first release), e.g. a committed model. Without it, an empty tag is an error.',
+      example: 'models/baseline.onnx',
     }),
     gates: input.list({
       description:
