@@ -78,7 +78,11 @@ describe('a model given by reference', () => {
     const cacheDir = await tempDir(t);
     const bytes = Buffer.from('the production model');
     const artifact = await pushArtifact(registry.host, { 'model.onnx': bytes }, { tag: 'trained' });
-    const byTag = await localModel(`${registry.host}/acme/m:trained`, { input: 'baseline', log: quiet, cacheDir });
+    const byTag = await localModel(`${registry.host}/acme/m:trained`, {
+      input: 'baseline',
+      log: quiet,
+      cacheDir,
+    });
     assert.deepEqual(await readFile(byTag), bytes);
     // An image (two layers: no model artifact itself) that records its model's artifact.
     await pushArtifact(

@@ -44,9 +44,16 @@ export async function localModel(model: string, o: PullOptions): Promise<string>
 }
 
 /** The model's local file and, when it was given by reference, the artifact's reference by digest. */
-export async function resolveModel(model: string, o: PullOptions): Promise<{ file: string; source?: string }> {
+export async function resolveModel(
+  model: string,
+  o: PullOptions,
+): Promise<{ file: string; source?: string }> {
   if (await stat(model).catch(() => undefined)) return { file: model };
-  const source = BY_DIGEST.test(model) ? model : BY_TAG.test(model) ? await artifactOfTag(model, o) : undefined;
+  const source = BY_DIGEST.test(model)
+    ? model
+    : BY_TAG.test(model)
+      ? await artifactOfTag(model, o)
+      : undefined;
   return source ? { file: await pull(source, o), source } : { file: model };
 }
 
