@@ -255,4 +255,49 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
     );
     assert.deepEqual([...seen].sort(), ['v1', 'v2']);
   });
+
+  it('versions, then rolling: a failed deploy leaves the versions serving as they were; a promoted one scales them to zero, and the Service answers with the new version alone', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2, v3] = await Promise.all([
+      serveImage(t, node, 'v1'),
+      serveImage(t, node, 'v2'),
+      serveImage(t, node, 'v3'),
+    ]);
+    const app = { app: 'iris', namespace: ns, replicas: '2' };
+    const replicas = () =>
+      Promise.all(
+        ['iris-v1', 'iris-v2', 'iris'].map(async (name) => (await deployment(node, ns, name)).spec.replicas),
+      );
+    assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
+    const versioned = { ...app, strategy: 'versions' };
+    assert.equal((await deploy(t, node, { ...versioned, image: v1, versions: 'v1=100' })).code, 0);
+    const both = await deploy(t, node, { ...versioned, image: v2, versions: 'v1=50, v2=50' });
+    assert.equal(both.code, 0, both.stderr);
+    assert.deepEqual(await replicas(), [1, 1, 0]);
+
+    const missing = `${node.registry}/acme/iris@sha256:${'2'.repeat(64)}`;
+    const failed = await deploy(t, node, { ...app, image: missing });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.out.status, 'aborted');
+    assert.deepEqual(
+      await replicas(),
+      [1, 1, 0],
+      'the versions serve as before, and the app Deployment they had retired stays at zero',
+    );
+
+    const rolled = await deploy(t, node, { ...app, image: v3 });
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.equal(rolled.out.status, 'promoted');
+    await servesOnly(node, ns, 'v3');
+    assert.deepEqual(await replicas(), [0, 0, 2], 'the versions are kept, at zero');
+    const retired = 'iris-v1, iris-v2 (from an earlier versions deploy) scaled to zero';
+    assert.deepEqual(rolled.report.release.steps.map((s) => [s.name, s.outcome, s.seen]).at(-1), [
+      'retire',
+      'done',
+      retired,
+    ]);
+    assert.ok(rolled.stderr.includes(`retired: ${retired}`), rolled.stderr);
+  });
 });

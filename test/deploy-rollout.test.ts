@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { Registry } from '../packages/core/src/oci/client.ts';
 import { resolveStage } from '../packages/core/src/versions/stages.ts';
 import { runAction } from './support/action.ts';
+import { extraApiServer } from './support/extra-apiserver.ts';
 import { gcl, including, project } from './support/gitlab.ts';
 import { until } from './support/kube-api.ts';
 import {
@@ -25,7 +26,6 @@ import {
 } from './support/kube-deploy.ts';
 import { kubeNodeFixture } from './support/kube-node.ts';
 import { STACK, tempDir } from './support/run.ts';
-import { tcpProxy } from './support/tcp-proxy.ts';
 
 const kube = kubeNodeFixture();
 
@@ -479,19 +479,17 @@ verify:
     await servesOnly(node, ns, 'v1');
   });
 
-  it('rides out the API server going away mid-rollout: the watches resume and the rollout still promotes', async (t) => {
+  it('rides out its API server stopped and started mid-rollout: the watches resume on the new process and the rollout still promotes', async (t) => {
     const node = await kube.use(t);
     if (!node) return;
     const ns = await node.namespace(t);
     const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
     assert.equal((await deploy(t, node, { image: v1, app: 'iris', namespace: ns, replicas: '3' })).code, 0);
-    const proxy = await tcpProxy(t, { host: '127.0.0.1', port: Number(new URL(node.server).port) });
-    const kubeconfig = (await readFile(node.kubeconfig, 'utf8')).replace(
-      node.server,
-      `https://127.0.0.1:${proxy.port}`,
-    );
+    // The step's own API server, a second one of the node's as an HA control plane runs: stopping
+    // it leaves the node's controllers (and every other test) on the first.
     const dir = await tempDir(t);
-    const cli = startCli(t, dir, kubeconfig, [
+    const apiserver = await extraApiServer(t, node, dir);
+    const cli = startCli(t, dir, apiserver.kubeconfig, [
       'deploy-rollout',
       '--image',
       v2,
@@ -503,22 +501,44 @@ verify:
       '3',
     ]);
     const { child, exited } = cli;
+    // What a run of the API server served the step in its namespace. A watch is audited when it
+    // ends: at its timeout, or when the client goes (one the server's shutdown cuts is not).
+    const served = async (run: number, verb: string) =>
+      (await apiserver.audit(run)).some(
+        (e) =>
+          e.verb === verb &&
+          e.objectRef?.namespace === ns &&
+          ['pods', 'deployments'].includes(e.objectRef.resource ?? ''),
+      );
     await until(
-      'the rollout to start',
-      async () => (/release 2 of iris/.test(cli.stderr) ? true : undefined),
-      60_000,
+      'the step to list the new pods through its API server, to watch them',
+      async () => ((await served(1, 'list')) ? true : undefined),
+      120_000,
       () => cli.stderr,
     );
 
-    await proxy.down();
+    await apiserver.stop();
     assert.equal(child.exitCode, null, 'the API server went away while the step was waiting');
     await new Promise((r) => setTimeout(r, 4000));
-    const before = proxy.accepted;
-    await proxy.up();
+    assert.equal(await apiserver.start(), 2);
 
     assert.equal(await exited, 0, cli.stderr);
     assert.equal(JSON.parse(cli.stdout).status, 'promoted');
-    assert.ok(proxy.accepted > before, 'the step connected again once the server was back');
+    assert.match(
+      cli.stderr,
+      /API server unreachable, reconnecting \(cannot reach the Kubernetes API server .* to watch /,
+      'the wait saw its watches cut',
+    );
+    await until(
+      'the watches the step made through the restarted API server, in its audit log',
+      async () => ((await served(2, 'watch')) ? true : undefined),
+      60_000,
+    );
     assert.equal(await deployedImage(node, ns, 'iris'), v2);
+    const [latest] = await releases(node, ns, 'iris');
+    assert.deepEqual(
+      [latest!.revision, latest!.status, latest!.image, latest!.previousImage],
+      [2, 'promoted', v2, v1],
+    );
   });
 });

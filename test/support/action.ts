@@ -11,6 +11,7 @@ export async function runAction(
   dir: string,
   inputs: Record<string, string>,
   env: Record<string, string> = {},
+  cwd = ROOT,
 ) {
   const output = join(dir, 'output.txt');
   const summary = join(dir, 'summary.md');
@@ -26,7 +27,7 @@ export async function runAction(
     ...env,
   });
   for (const [k, v] of Object.entries(inputs)) vars[`INPUT_${k.toUpperCase()}`] = v;
-  const ran = await run(NODE, [ACTION(step)], { env: vars, cwd: ROOT });
+  const ran = await run(NODE, [ACTION(step)], { env: vars, cwd });
   return {
     ...ran,
     outputs: parseOutputs(await readFile(output, 'utf8')),

@@ -21,15 +21,25 @@ export async function project(dir: string, pipeline: string, examples: string[] 
   for (const e of examples)
     await cp(join(ROOT, 'examples', e), join(dir, 'examples', e), { recursive: true });
   await writeFile(join(dir, '.gitlab-ci.yml'), pipeline);
-  const git = (...args: string[]) => run('git', args, { cwd: dir, env: cleanEnv() });
-  await git('init', '-q', '-b', 'main');
-  await git('remote', 'add', 'origin', 'git@gitlab.com:modelship/components.git');
-  await git('add', '-A');
-  await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'components under test');
+  // What the jobs write into the checkout, and gitlab-ci-local's own files, are no part of a commit.
+  await writeFile(join(dir, '.gitignore'), 'modelship-reports/\n.gitlab-ci-local*\n');
+  await git(dir, 'init', '-q', '-b', 'main');
+  await git(dir, 'remote', 'add', 'origin', 'git@gitlab.com:modelship/components.git');
+  await commit(dir, 'components under test');
 }
 
-export const gcl = (dir: string, env: Record<string, string> = {}) =>
-  run(NODE, [GCL, '--force-shell-executor', '--no-color', '--cwd', '.'], {
+const git = (dir: string, ...args: string[]) => run('git', args, { cwd: dir, env: cleanEnv() });
+
+/** Commits everything in the project, as a push to main would bring it. */
+export async function commit(dir: string, message: string) {
+  await git(dir, 'add', '-A');
+  const r = await git(dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', message);
+  if (r.code !== 0) throw new Error(`git commit failed: ${r.stderr}`);
+}
+
+/** gitlab-ci-local on the project's pipeline; `args` picks jobs (`--manual`, a job's name) or sets `--input`s. */
+export const gcl = (dir: string, env: Record<string, string> = {}, args: string[] = []) =>
+  run(NODE, [GCL, '--force-shell-executor', '--no-color', '--cwd', '.', ...args], {
     cwd: dir,
     env: cleanEnv({ HOME: dir, ...env }),
   });

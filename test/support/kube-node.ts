@@ -66,6 +66,8 @@ export interface KubeNodeHandle {
   /** Folder holding binaries (kubectl included). */
   bin: string;
   dir: string;
+  /** The flags its API server runs with, for a second one (extra-apiserver.ts); absent in older handles. */
+  apiserverArgs?: string[];
 }
 
 export interface KubeNode extends KubeNodeHandle {
@@ -253,7 +255,7 @@ async function bringUp(
   await start('containerd', 'containerd', ['--config', join(dir, 'containerd.toml')]);
   await ready('etcd', () => fetch(`${etcdUrl}/health`).then((r) => r.ok));
 
-  await start('kube-apiserver', join(bin, 'kube-apiserver'), [
+  const apiserverArgs = [
     `--etcd-servers=${etcdUrl}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${apiPort}`,
@@ -274,7 +276,8 @@ async function bringUp(
     '--allow-privileged=true',
     '--profiling=false',
     `--cert-dir=${dir}/pki`,
-  ]);
+  ];
+  await start('kube-apiserver', join(bin, 'kube-apiserver'), apiserverArgs);
   const api = await kubeApi(server, { ca: pki.ca, ...pki.clients.admin });
   await ready('kube-apiserver', () => api.raw('GET', '/readyz').then((r) => r.status === 200));
 
@@ -326,6 +329,7 @@ async function bringUp(
     nodeIp: l.nodeIp,
     bin,
     dir,
+    apiserverArgs,
     api,
     namespace: (t) => makeNamespace(api, t),
     logs: (name, lines = 40) => tail(daemons.get(name)?.logs() ?? '', lines),
@@ -375,6 +379,7 @@ const handleOf = (n: KubeNode): KubeNodeHandle => ({
   nodeIp: n.nodeIp,
   bin: n.bin,
   dir: n.dir,
+  ...(n.apiserverArgs && { apiserverArgs: n.apiserverArgs }),
 });
 
 /** A node started by another process (scripts/kube-node/up.ts, or a global setup): used, never stopped. */
@@ -407,7 +412,7 @@ function buildBinaries(): Promise<string> {
 }
 
 /** A daemon whose output goes to a file (kept for a post-mortem), read back for failure messages. */
-function spawnLogged(cmd: string, args: string[], logFile: string): Daemon {
+export function spawnLogged(cmd: string, args: string[], logFile: string): Daemon {
   const fd = openSync(logFile, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);

@@ -2,10 +2,12 @@
  * The training image for train-dispatch's node tests: the Node 24 base (kube-base-image.ts) plus
  * the modelship CLI bundled from this checkout (scripts/build-cli.ts, so the job pushes with the
  * code under test, not a stale dist/) and the example trainer (examples/trainer/main.ts as it is;
- * examples/train.ts bundled, since it imports @modelship/core), with the iris training split.
- * Built once per test process and pushed to the node's registry as `<registry>/acme/trainer`.
+ * examples/train.ts bundled, since it imports @modelship/core), with a training CSV (the iris
+ * split unless a test gives its own, as a commit would). Built once per test process and data,
+ * and pushed to the node's registry as `<registry>/acme/trainer`.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { build } from 'esbuild';
@@ -19,15 +21,28 @@ import { pushNodeBaseImage } from './kube-base-image.ts';
 import { quietLog } from './kube-images.ts';
 import { NODE, ROOT, run, tempDir } from './run.ts';
 
-let image: Promise<string> | undefined;
+const images = new Map<string, Promise<string>>();
+let code: Promise<Layer[]> | undefined;
+type Layer = Parameters<typeof assembleImage>[0]['layers'][number];
 
-/** `registry/acme/trainer@sha256:…` */
-export function trainerImage(t: TestContext, registryHost: string): Promise<string> {
-  image ??= buildTrainer(t, registryHost);
+/** `registry/acme/trainer@sha256:…`, training on the CSV `data` (default: the example's training split). */
+export async function trainerImage(
+  t: TestContext,
+  registryHost: string,
+  data = join(ROOT, 'examples/data/iris-train.csv'),
+): Promise<string> {
+  const csv = await readFile(data);
+  const key = `${registryHost} ${createHash('sha256').update(csv).digest('hex')}`;
+  let image = images.get(key);
+  if (!image) {
+    image = buildTrainer(t, registryHost, csv);
+    images.set(key, image);
+  }
   return image;
 }
 
-async function buildTrainer(t: TestContext, registryHost: string): Promise<string> {
+/** The CLI and the trainer, built once per test process: only the data differs between images. */
+async function codeLayers(t: TestContext): Promise<Layer[]> {
   const dir = await tempDir(t);
   const cli = join(dir, 'modelship');
   const trainer = join(dir, 'trainer');
@@ -44,28 +59,30 @@ async function buildTrainer(t: TestContext, registryHost: string): Promise<strin
     logLevel: 'warning',
   });
   await copyFile(join(ROOT, 'examples/trainer/main.ts'), join(trainer, 'main.ts'));
-  await copyFile(join(ROOT, 'examples/data/iris-train.csv'), join(trainer, 'iris-train.csv'));
+  return Promise.all([layerOf(cli, 'opt/modelship'), layerOf(trainer, 'opt/trainer')]);
+}
 
+async function layerOf(from: string, to: string): Promise<Layer> {
+  const l = await dirLayer(from, to, { mtime: 0 });
+  return {
+    descriptor: { mediaType: MEDIA.ociLayerGzip, digest: l.digest, size: l.size },
+    diffId: l.diffId,
+    source: bufferSource(l.gzip),
+  };
+}
+
+async function buildTrainer(t: TestContext, registryHost: string, csv: Buffer): Promise<string> {
+  code ??= codeLayers(t);
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'train.csv'), csv);
   const base = await resolveBase(await pushNodeBaseImage(registryHost), {
     platform: { os: 'linux', architecture: 'amd64' },
   });
-  const layers = [];
-  for (const [from, to] of [
-    [cli, 'opt/modelship'],
-    [trainer, 'opt/trainer'],
-  ] as const) {
-    const l = await dirLayer(from, to, { mtime: 0 });
-    layers.push({
-      descriptor: { mediaType: MEDIA.ociLayerGzip, digest: l.digest, size: l.size },
-      diffId: l.diffId,
-      source: bufferSource(l.gzip),
-    });
-  }
   const assembled = assembleImage({
     base,
-    layers,
+    layers: [...(await code), await layerOf(dir, 'opt/data')],
     settings: {
-      env: { TRAIN_SCRIPT: '/opt/trainer/train.mjs', TRAIN_DATA: '/opt/trainer/iris-train.csv' },
+      env: { TRAIN_SCRIPT: '/opt/trainer/train.mjs', TRAIN_DATA: '/opt/data/train.csv' },
       entrypoint: ['node', '/opt/trainer/main.ts'],
     },
     annotations: {},

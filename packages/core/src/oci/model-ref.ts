@@ -93,7 +93,7 @@ async function artifactOfTag(model: string, o: PullOptions): Promise<string> {
   const source = json.annotations?.[MODEL_SOURCE];
   const artifact = source ?? `${ref.registry}/${ref.repository}@${manifest.digest}`;
   if (!source) modelLayer(json, model, o.input); // an artifact, or say what it is not
-  o.log.info(`${o.input}: ${model} is the model ${artifact}`);
+  o.log.info(`${model} holds the model ${artifact}`);
   return artifact;
 }
 

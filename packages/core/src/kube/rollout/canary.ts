@@ -13,7 +13,6 @@ import { keptWarm, warmCopyOf } from '../rollback/warm.ts';
 import { TRAFFIC_KINDS } from '../traffic/kinds.ts';
 import { TRACK_LABEL, type TrafficRouter } from '../traffic/router.ts';
 import type { KubeObject } from '../types.ts';
-import { retireSlots } from './blue-green.ts';
 import { type CanaryStep, describeStep } from './canary-steps.ts';
 import { rolling } from './rolling.ts';
 import {
@@ -91,7 +90,6 @@ export const canary: Strategy = {
         if (step.kind === 'hold') return held(i, steps.length, weight, timeline);
         weight = await runStep(ctx, step, { router, track, weight, timeline, replicas });
       }
-      await retireSlots(ctx, timeline);
       return { status: 'promoted', steps: timeline.steps, ...keptWarm(ctx) };
     } catch (e) {
       const cancelled = cancellationOf(e, ctx.signal);

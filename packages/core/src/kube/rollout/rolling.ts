@@ -6,7 +6,6 @@
 import { cancellationOf } from '../../cancel.ts';
 import { RELEASE_ANNOTATION } from '../release.ts';
 import type { KubeObject } from '../types.ts';
-import { retireSlots } from './blue-green.ts';
 import { CLEANUP_MS, imageOf, type RolloutContext, type Strategy, selectorOf } from './strategy.ts';
 import { countsOf, reasonOf, Timeline } from './timeline.ts';
 import { waitForRollout } from './wait.ts';
@@ -38,7 +37,6 @@ export const rolling: Strategy = {
       });
       if (waited.ready) {
         timeline.done('rollout', 'done', countsOf(waited), 100);
-        await retireSlots(ctx, timeline);
         return { status: 'promoted', steps: timeline.steps };
       }
       const reason = reasonOf(waited);
@@ -77,8 +75,10 @@ async function abort(ctx: RolloutContext): Promise<void> {
           },
         }
       : o;
+  // A Deployment at zero had been retired by another strategy (its slots or versions served): it stays at zero.
+  const replicas = ctx.previous?.spec?.replicas === 0 ? { replicas: 0 } : {};
   const back: KubeObject = ctx.previous
-    ? annotated({ ...ctx.deployment, spec: { ...spec, template: ctx.previous.spec.template } })
+    ? annotated({ ...ctx.deployment, spec: { ...spec, template: ctx.previous.spec.template, ...replicas } })
     : { ...ctx.deployment, spec: { ...spec, replicas: 0 } };
   if (before) await ctx.kube.apply(annotated(ctx.service));
   ctx.log.warn(

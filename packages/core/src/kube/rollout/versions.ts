@@ -177,6 +177,19 @@ export const versions: Strategy = {
   },
 };
 
+/**
+ * After another strategy promoted: every version's Deployment still running is scaled to zero,
+ * kept defined (a later versions deploy can give it a share again), since the app's Service
+ * selects its pods too.
+ */
+export async function retireVersions(ctx: RolloutContext, timeline: Timeline): Promise<void> {
+  const live = await liveVersions(ctx.kube, ctx.namespace, ctx.deployment);
+  const up = [...live.values()].filter((d) => d.spec?.replicas).map((d) => d.metadata!.name!);
+  for (const name of up) await ctx.kube.scale(ctx.namespace, 'Deployment', name, 0);
+  if (up.length)
+    timeline.done('retire', 'done', `${up.join(', ')} (from an earlier versions deploy) scaled to zero`, 100);
+}
+
 /** Waits for a version's pods; the outcome to return when they never become ready. */
 async function ready(
   ctx: RolloutContext,

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { Logger } from '../../platform/port.ts';
 import { parseInputs } from '../spec.ts';
 import { checkInputs, tolerationOf } from './check.ts';
+import { namedByImage } from './registry.ts';
 import { deployRolloutSpec } from './spec.ts';
 
 const warnings: string[] = [];
@@ -39,6 +40,21 @@ describe('checkInputs', () => {
     assert.equal(p.deadlineMs, 600_000);
     assert.equal((await plan({ image: 'r.io/iris:1.4.0' })).version, '1.4.0');
     assert.match(warnings.at(-1) ?? '', /--image 'r\.io\/iris:1\.4\.0' has no digest/);
+  });
+
+  it('names an image by digest alone by the version build-image recorded on it', async () => {
+    const byDigest = await plan({});
+    const recorded = { 'org.opencontainers.image.version': 'v42' };
+    assert.equal(namedByImage(byDigest, `r.io/iris@${DIGEST}`, recorded).version, 'v42');
+    assert.equal(namedByImage(byDigest, `r.io/iris@${DIGEST}`, null).version, 'aaaaaaaaaaaa');
+    const bad = { 'org.opencontainers.image.version': 'not a label value!' };
+    assert.equal(namedByImage(byDigest, `r.io/iris@${DIGEST}`, bad).version, 'aaaaaaaaaaaa');
+    const tagged = await plan({ image: `r.io/iris:1.4.0@${DIGEST}` });
+    assert.equal(
+      namedByImage(tagged, `r.io/iris:1.4.0@${DIGEST}`, recorded).version,
+      '1.4.0',
+      'a tag given wins',
+    );
   });
 
   it('refuses each bad input with one line naming it', async () => {

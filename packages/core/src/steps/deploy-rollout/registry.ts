@@ -9,6 +9,7 @@ import { parseReference } from '../../oci/reference.ts';
 import { manifestOrUndefined } from '../../oci/store.ts';
 import type { Logger } from '../../platform/port.ts';
 import { type Promotion, promote } from '../../versions/stages.ts';
+import type { Plan } from './check.ts';
 import type { DeployRolloutInputs } from './spec.ts';
 
 /** The annotations worth keeping in a release record: modelship's facts and the image's source. */
@@ -50,6 +51,23 @@ export async function imageFacts(
     );
     return null;
   }
+}
+
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * An image by digest alone is named by the version build-image recorded on it (`v42`, its first
+ * tag), not by a digest prefix: that name labels the pods, names the release, and is what a
+ * rollback `to: v42` and monitor-gate's `canary-version` find.
+ */
+export function namedByImage(plan: Plan, image: string, facts: Record<string, string> | null): Plan {
+  const recorded = facts?.['org.opencontainers.image.version'];
+  if (parseReference(image, 'image').tag || !recorded || !LABEL_VALUE.test(recorded)) return plan;
+  return {
+    ...plan,
+    version: recorded,
+    ...(plan.versions && { versions: { ...plan.versions, tag: recorded } }),
+  };
 }
 
 /** promote-stage needs the image by digest: a stage names one exact version. */

@@ -34,7 +34,7 @@ import type { StepOutcome } from '../types.ts';
 import { checkInputs, type Plan } from './check.ts';
 import { deploymentOf, serviceOf } from './manifests.ts';
 import { outcomeOf } from './outcome.ts';
-import { imageFacts, promoteStage } from './registry.ts';
+import { imageFacts, namedByImage, promoteStage } from './registry.ts';
 import { pausedRelease, resumed } from './resume.ts';
 import type { DeployRolloutInputs } from './spec.ts';
 
@@ -45,14 +45,16 @@ export async function run(
 ): Promise<StepOutcome> {
   const started = Date.now();
   const describe = (n: string) => platform.describeInput(n);
-  const plan = await checkInputs(inputs, platform, describe);
+  const checked = await checkInputs(inputs, platform, describe);
   parseKeepPrevious(inputs['keep-previous'], describe('keep-previous')); // checked before anything changes
+  const facts = imageFacts(inputs, platform, signal); // read while the cluster's client connects
   const kube = await connectKube(inputs.kubeconfig, { describe: describe('kubeconfig'), signal });
+  const plan = namedByImage(checked, inputs.image, await facts);
   // monitor-gate between canary steps: its analysis-* inputs checked before the cluster is touched.
   const analysis = plan.canary?.steps.some((s) => s.kind === 'analysis')
     ? await checkDeployAnalysis(inputs, describe)
     : undefined;
-  const ctx: Run = { inputs, platform, plan, kube, signal, started, analysis };
+  const ctx: Run = { inputs, platform, plan, kube, signal, started, analysis, facts: await facts };
   if (inputs['dry-run']) return dryRun(ctx);
   const lock = await acquireRollout(kube, {
     namespace: plan.namespace,
@@ -88,14 +90,15 @@ interface Run {
   started: number;
   /** The analysis an `analysis` canary step runs (monitor-gate), when the steps have one. */
   analysis: AnalysisSettings | undefined;
+  /** What build-image recorded on the image (null when the registry could not say). */
+  facts: Record<string, string> | null;
 }
 
 /** What this release is and what served before it, from the cluster. */
-async function prepare({ inputs, platform, plan, kube, signal }: Run) {
+async function prepare({ inputs, platform, plan, kube, facts }: Run) {
   const strategy = STRATEGY_KINDS[plan.strategy];
-  // Three independent reads at once: each is a round trip the rollout would otherwise wait for.
-  const [facts, record, previous] = await Promise.all([
-    imageFacts(inputs, platform, signal),
+  // Two independent reads at once: each is a round trip the rollout would otherwise wait for.
+  const [record, previous] = await Promise.all([
     readRecord(kube, plan.namespace, plan.app),
     strategy.current(kube, plan.namespace, plan.app),
   ]);
