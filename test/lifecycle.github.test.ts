@@ -153,8 +153,8 @@ describe('the GitHub lifecycle workflow on a real node', { timeout: 30 * 60_000 
           // The node's own Node 24 base (nothing is pulled from Docker Hub here), and no
           // attestation: it needs GitHub's OIDC token, which only a GitHub job has.
           'package.build': { 'base-image': base, attest: 'false', 'insecure-registry': 'true' },
-          // Shorter timings: minutes of analysis and a 5-minute warm previous are for production.
-          'deploy.deploy': { 'analysis-interval': '10s', 'analysis-count': '2', 'keep-previous': '0s' },
+          // Shorter timings: minutes of analysis are for production.
+          'deploy.deploy': { 'analysis-interval': '10s', 'analysis-count': '2' },
           'monitor.watch': { interval: '10s', count: '2' },
         },
       },

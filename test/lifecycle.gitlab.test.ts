@@ -84,7 +84,6 @@ async function machine(t: TestContext, node: KubeNode): Promise<Machine> {
       'deploy-rollout:analysis-interval=5s',
       'deploy-rollout:analysis-count=2',
       'deploy-rollout:analysis-min-samples=3',
-      'deploy-rollout:keep-previous=0s',
       'monitor-gate:interval=5s',
       'monitor-gate:count=2',
       'monitor-gate:min-samples=3',
