@@ -103,7 +103,7 @@ export class ModelRunner {
   private labelCode(value: unknown): number {
     if (typeof value === 'string') return this.dictionary.code(value);
     const index = Number(value);
-    if (!this.classNames) return this.dictionary.code(String(index));
+    if (!this.classNames) return this.dictionary.codeOfNumber(index);
     const name = this.classNames[index];
     if (name === undefined) {
       throw new InputError(
