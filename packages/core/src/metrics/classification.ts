@@ -19,7 +19,7 @@
  * - Total weight 0 makes every metric NaN (scikit-learn divides by zero).
  */
 
-import { sortDescending } from './argsort.ts';
+import { float32Key, NAN_KEY, sortDescending, sortKeys } from './argsort.ts';
 
 export type Probabilities = Float32Array | Float64Array;
 
@@ -93,15 +93,19 @@ export function prepareClassification(input: ClassificationInput): PreparedClass
   const { yTrue, yPred, k, proba } = input;
   const n = yTrue.length;
   checkInput(input);
+  // Rows are ranked by score only when weights come (a bootstrap, a slice): every row once needs
+  // only the sorted scores (unweightedAuc).
+  let columns: RankedColumn[] | undefined;
   const prepared = proba && {
-    columns: rankColumns(proba, yTrue, k),
+    columns: () => (columns ??= rankColumns(proba, yTrue, k)),
     rows: rowTerms(proba, yTrue, n, k),
   };
   const compute = (weights?: Float64Array): ClassificationReport => {
     const sums = rowSums(yTrue, yPred, k, weights, prepared?.rows);
     const { scores, perClass } = labelScores(sums.confusion, k);
     if (prepared) {
-      scores.roc_auc = rocAuc(prepared.columns, weights);
+      const unranked = weights ? undefined : unweightedAuc(proba, yTrue, k);
+      scores.roc_auc = unranked ?? rocAuc(prepared.columns(), weights);
       scores.log_loss = sums.loss / sums.total;
       scores.ece = expectedCalibrationError(sums.gap, sums.total);
     }
@@ -256,6 +260,54 @@ interface RankedColumn {
 function rankColumns(proba: Probabilities, yTrue: Int32Array, k: number): RankedColumn[] {
   const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
   return columns.map((c) => rankColumn(proba, yTrue, k, c));
+}
+
+/**
+ * rocAuc over every row once, without ranking rows: per class column, the positives' and the
+ * negatives' score keys, each sorted, walked together a tie group at a time. The sums are the
+ * same integers (and halves) as columnAuc's unweighted sweep adds, so the result is the same
+ * number. Undefined for float64 scores or any NaN score (where each NaN row is a tie group of its
+ * own, in row order), which rocAuc handles.
+ */
+function unweightedAuc(proba: Probabilities, yTrue: Int32Array, k: number): number | undefined {
+  if (!(proba instanceof Float32Array)) return undefined;
+  const bits = new Uint32Array(proba.buffer, proba.byteOffset, proba.length);
+  const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
+  let sum = 0;
+  for (const c of columns) {
+    let positives = 0;
+    for (let i = 0; i < yTrue.length; i++) positives += yTrue[i] === c ? 1 : 0;
+    const pos = new Uint32Array(positives);
+    const neg = new Uint32Array(yTrue.length - positives);
+    for (let i = 0, p = 0, q = 0; i < yTrue.length; i++) {
+      const key = float32Key(bits[i * k + c]!);
+      if (key === NAN_KEY) return undefined;
+      if (yTrue[i] === c) pos[p++] = key;
+      else neg[q++] = key;
+    }
+    sum += sortedAuc(sortKeys(pos), sortKeys(neg));
+  }
+  return sum / columns.length;
+}
+
+/** columnAuc's sums over the positives' and negatives' sorted keys (best score first). */
+function sortedAuc(pos: Uint32Array, neg: Uint32Array): number {
+  let above = 0;
+  let negatives = 0;
+  let area = 0;
+  let i = 0;
+  let j = 0;
+  while (i < pos.length || j < neg.length) {
+    const key = Math.min(i < pos.length ? pos[i]! : NAN_KEY, j < neg.length ? neg[j]! : NAN_KEY);
+    let groupPos = 0;
+    let groupNeg = 0;
+    for (; i < pos.length && pos[i] === key; i++) groupPos++;
+    for (; j < neg.length && neg[j] === key; j++) groupNeg++;
+    area += groupNeg * (above + groupPos / 2);
+    above += groupPos;
+    negatives += groupNeg;
+  }
+  return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
 }
 
 function rankColumn(proba: Probabilities, yTrue: Int32Array, k: number, c: number): RankedColumn {
