@@ -231,17 +231,21 @@ export function resampleDeltas(
   return draws;
 }
 
-/** m distinct rows of n, ascending: a partial Fisher–Yates shuffle. */
+/**
+ * m distinct rows of n, ascending: a partial Fisher–Yates shuffle of 0..n−1, of which only the m
+ * swapped places are kept (in a map; every other place still holds its own index), so a million
+ * rows cost m steps, not an array of n.
+ */
 function drawSubset(n: number, m: number, random: () => number): Int32Array {
-  const index = new Int32Array(n);
-  for (let i = 0; i < n; i++) index[i] = i;
+  const moved = new Map<number, number>();
+  const at = (i: number) => moved.get(i) ?? i;
+  const out = new Int32Array(m);
   for (let i = 0; i < m; i++) {
     const j = i + Math.floor(random() * (n - i));
-    const t = index[i]!;
-    index[i] = index[j]!;
-    index[j] = t;
+    out[i] = at(j);
+    moved.set(j, at(i));
   }
-  return index.slice(0, m).sort();
+  return out.sort();
 }
 
 /** The rows of `values` (`width` values per row, row-major) listed in `subset`; `values` when undefined. */

@@ -21,7 +21,7 @@ import {
   speed,
 } from './measure.ts';
 import type { Plan, Task } from './plan.ts';
-import { startResampling } from './resample.ts';
+import { Resampler } from './resample.ts';
 import type { Scored } from './score.ts';
 
 export interface Analysis {
@@ -42,6 +42,8 @@ export interface AnalyseOptions {
   resamples: number;
   seed: number;
   log: Logger & { group<T>(title: string, fn: () => Promise<T>): Promise<T> };
+  /** Where the comparison's resamples run; one that scoring started early saves its start-up. */
+  resampler?: Resampler;
 }
 
 export async function analyse(scored: Scored, plan: Plan, o: AnalyseOptions): Promise<Analysis> {
@@ -65,10 +67,11 @@ export async function analyse(scored: Scored, plan: Plan, o: AnalyseOptions): Pr
   });
   const outcomes = scored.predictions.map((p, i) => outcomeOf(p, classes?.predicted[i]));
   // Started first: the resamples need only the rows they draw, and run beside what follows.
+  const resampler = o.resampler ?? new Resampler();
   const resampling =
     outcomes.length > 1
-      ? startResampling(outcomes[0]!, outcomes[1]!, regression, { resamples: o.resamples, seed: o.seed })
-      : undefined;
+      ? resampler.run(outcomes[0]!, outcomes[1]!, regression, { resamples: o.resamples, seed: o.seed })
+      : resampler.close();
   const measured = outcomes.map((x) => measure(x, regression));
   const qualities = measured.map((m) => quality(m, names));
   const comparison =

@@ -1,7 +1,7 @@
 /**
  * The worker side of resample.ts: the comparison's bootstrap resamples, on a core of their own.
- * The main thread imports this module only for its URL, so its work runs only in a worker that
- * was handed a job.
+ * The main thread imports this module only for its URL; the work runs in a worker started with
+ * JOB as its data, once the job's rows arrive.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { type BootstrapRows, resampleDeltas } from '../../metrics/paired.ts';
@@ -11,7 +11,6 @@ export const WORKER_URL = import.meta.url;
 export const JOB = 'modelship:evaluate-model:resample';
 
 export interface ResampleJob {
-  job: typeof JOB;
   /** The two models' outcomes on the rows the bootstrap resamples (its subset), already picked. */
   model: Outcome;
   baseline: Outcome;
@@ -32,6 +31,6 @@ export function resample(job: ResampleJob): Resampled {
   return { rows: job.rows, names, center, draws };
 }
 
-if (!isMainThread && (workerData as ResampleJob | undefined)?.job === JOB) {
-  parentPort?.postMessage(resample(workerData as ResampleJob));
+if (!isMainThread && (workerData as { job?: string } | undefined)?.job === JOB) {
+  parentPort?.once('message', (job: ResampleJob) => parentPort?.postMessage(resample(job)));
 }

@@ -42,6 +42,8 @@ export interface ScoreOptions {
   seed: number;
   /** Class names by index, for integer label outputs of models trained on string labels. */
   classNames?: readonly string[];
+  /** Told the rows scored so far after each batch. */
+  onRows?: (rows: number) => void;
 }
 
 export async function scoreAll(
@@ -106,6 +108,7 @@ export async function scoreAll(
     for (const p of perturbed) await p.runner.run({ rows: batch.rows, features: p.apply(batch.features) });
     rows += batch.rows;
     progress(rows);
+    options.onRows?.(rows);
   }
   return {
     rows,
