@@ -272,22 +272,37 @@ function rankColumns(proba: Probabilities, yTrue: Int32Array, k: number): Ranked
 function unweightedAuc(proba: Probabilities, yTrue: Int32Array, k: number): number | undefined {
   if (!(proba instanceof Float32Array)) return undefined;
   const bits = new Uint32Array(proba.buffer, proba.byteOffset, proba.length);
+  const counts = new Int32Array(k);
+  for (let i = 0; i < yTrue.length; i++) counts[yTrue[i]!]!++;
   const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
   let sum = 0;
   for (const c of columns) {
-    let positives = 0;
-    for (let i = 0; i < yTrue.length; i++) positives += yTrue[i] === c ? 1 : 0;
-    const pos = new Uint32Array(positives);
-    const neg = new Uint32Array(yTrue.length - positives);
-    for (let i = 0, p = 0, q = 0; i < yTrue.length; i++) {
-      const key = float32Key(bits[i * k + c]!);
-      if (key === NAN_KEY) return undefined;
-      if (yTrue[i] === c) pos[p++] = key;
-      else neg[q++] = key;
-    }
-    sum += sortedAuc(sortKeys(pos), sortKeys(neg));
+    const auc = keyedAuc(bits, yTrue, k, c, counts[c]!);
+    if (auc === undefined) return undefined;
+    sum += auc;
   }
   return sum / columns.length;
+}
+
+/** One column's AUC from its keys, split by class and sorted; undefined at a NaN score. */
+function keyedAuc(bits: Uint32Array, yTrue: Int32Array, k: number, c: number, positives: number) {
+  const n = yTrue.length;
+  // Each key is written to both arrays and kept by one (its cursor moves): no branch on the class,
+  // which is a coin flip per row. Hence one spare place at the end of each.
+  const pos = new Uint32Array(positives + 1);
+  const neg = new Uint32Array(n - positives + 1);
+  let p = 0;
+  let q = 0;
+  for (let i = 0, j = c; i < n; i++, j += k) {
+    const key = float32Key(bits[j]!);
+    if (key === NAN_KEY) return undefined;
+    const positive = yTrue[i] === c ? 1 : 0;
+    pos[p] = key;
+    neg[q] = key;
+    p += positive;
+    q += 1 - positive;
+  }
+  return sortedAuc(sortKeys(pos.subarray(0, p)), sortKeys(neg.subarray(0, q)));
 }
 
 /** columnAuc's sums over the positives' and negatives' sorted keys (best score first). */
