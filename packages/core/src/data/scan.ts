@@ -24,19 +24,24 @@ export interface Chunk {
 }
 
 /**
- * Column name → DuckDB type, in file order. A file with no rows fails here: its types would all
- * be sniffed as text, and every later error would be about the wrong thing.
+ * Column name → DuckDB type, in file order. A file with no rows whose types are all text (how a
+ * CSV of just a header is sniffed) fails here, or every later error would be about the wrong
+ * thing; one with typed columns and no rows is refused by its reader for having no rows. Only
+ * then is a row looked for: each query over a CSV sniffs it again, which costs a scan's worth of
+ * start on a large file.
  */
 export async function describeColumns(engine: Engine, source: Source): Promise<Map<string, string>> {
   let rows: Awaited<ReturnType<Engine['rows']>>;
-  let first: Awaited<ReturnType<Engine['rows']>>;
+  let first: Awaited<ReturnType<Engine['rows']>> | undefined;
   try {
     rows = await engine.rows(`DESCRIBE SELECT * FROM ${readSql(source)}`);
-    first = await engine.rows(`SELECT 1 FROM ${readSql(source)} LIMIT 1`);
+    if (rows.every((r) => r.column_type === 'VARCHAR')) {
+      first = await engine.rows(`SELECT 1 FROM ${readSql(source)} LIMIT 1`);
+    }
   } catch (e) {
     throw unreadable(source, e);
   }
-  if (first.length === 0) {
+  if (first?.length === 0) {
     throw new DataError(`'${displayName(source)}' has no rows to evaluate`, {
       fix: 'Point data at a file with rows, or check the glob.',
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rng } from '../../../../test/support/scipy.ts';
-import { argsortDescending, sortDescending } from './argsort.ts';
+import { argsortDescending, float32Key, sortDescending, sortKeys } from './argsort.ts';
 
 /** The order argsortDescending promises, by a comparator: descending, −0 = +0, NaN last, ties by index. */
 function reference(values: ArrayLike<number>, stride = 1, offset = 0, n = values.length): number[] {
@@ -83,6 +83,18 @@ describe('argsortDescending', () => {
     const r = rng(7);
     const p = Float64Array.from({ length: 3 * 70_000 }, () => Math.round(r.next() * 1000) / 1000);
     for (const xs of [p, Float32Array.from(p)]) for (let c = 0; c < 3; c++) check(xs, 3, c);
+  });
+
+  it('sortKeys puts float32 keys in the order argsortDescending puts their values', () => {
+    const r = rng(8);
+    for (const n of [1000, 70_000]) {
+      const xs = Float32Array.from(values(9 + n, n));
+      xs[3] = Math.round(r.next() * 4) / 4; // ties are likely anyway; one more for good measure
+      const bits = new Uint32Array(xs.buffer);
+      const order = argsortDescending(xs);
+      const want = Uint32Array.from(order, (i) => float32Key(bits[i]!));
+      assert.deepEqual(sortKeys(Uint32Array.from(bits, float32Key)), want);
+    }
   });
 
   it('refuses a column that overruns the array', () => {

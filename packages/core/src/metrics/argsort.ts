@@ -16,7 +16,7 @@
 const WIDE_FROM = 1 << 16;
 
 /** The key of NaN (in each word of a float64 key): above every number's, which no number's reaches. */
-const NAN_KEY = 0xffffffff;
+export const NAN_KEY = 0xffffffff;
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
@@ -78,13 +78,50 @@ export function sortDescending(
 function float32Keys(values: Float32Array, stride: number, offset: number, n: number): Uint32Array {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const keys = new Uint32Array(n);
-  for (let i = 0, j = offset; i < n; i++, j += stride) {
-    const b = bits[j]!;
-    if ((b & 0x7fffffff) > 0x7f800000) keys[i] = NAN_KEY;
-    else if (b === 0x80000000) keys[i] = 0x7fffffff;
-    // Negative: a larger magnitude is a smaller value, so its pattern already ascends. Positive: flip.
-    else keys[i] = b & 0x80000000 ? b : b ^ 0x7fffffff;
+  for (let i = 0, j = offset; i < n; i++, j += stride) keys[i] = float32Key(bits[j]!);
+  return keys;
+}
+
+/**
+ * The key of a float32 given by its bits: ascending in descending value, −0 as +0, NaN's key
+ * (0xffffffff) above every number's.
+ */
+export function float32Key(b: number): number {
+  if ((b & 0x7fffffff) > 0x7f800000) return NAN_KEY;
+  if (b === 0x80000000) return 0x7fffffff;
+  // Negative: a larger magnitude is a smaller value, so its pattern already ascends. Positive: flip.
+  return b & 0x80000000 ? b : (b ^ 0x7fffffff) >>> 0;
+}
+
+/**
+ * float32Key's keys in ascending order (so their values in descending order), by the same radix
+ * sort without indexes to carry: for sums over the sorted values where which row holds which value
+ * does not matter. Sorts `keys` in place.
+ */
+export function sortKeys(keys: Uint32Array): Uint32Array {
+  const n = keys.length;
+  const bits = n >= WIDE_FROM ? 16 : 11;
+  const mask = (1 << bits) - 1;
+  const start = new Uint32Array(1 << bits);
+  let from: Uint32Array = keys;
+  let into: Uint32Array = new Uint32Array(n);
+  for (let shift = 0; shift < 32; shift += bits) {
+    start.fill(0);
+    for (let i = 0; i < n; i++) start[(from[i]! >>> shift) & mask]!++;
+    if (n === 0 || start[(from[0]! >>> shift) & mask] === n) continue;
+    let sum = 0;
+    for (let d = 0; d <= mask; d++) {
+      const count = start[d]!;
+      start[d] = sum;
+      sum += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = from[i]!;
+      into[start[(key >>> shift) & mask]!++] = key;
+    }
+    [from, into] = [into, from];
   }
+  if (from !== keys) keys.set(from);
   return keys;
 }
 

@@ -251,6 +251,22 @@ describe('weights count rows', () => {
     assert.deepEqual(prepared.compute(), prepared.compute(new Float64Array(500).fill(1)));
   });
 
+  it('every row once, from sorted float32 scores, equals weights of 1 over ranked rows, exactly', () => {
+    for (const [seed, n, k] of [
+      [40, 3000, 3],
+      [41, 70_000, 2],
+      [42, 500, 4],
+    ] as const) {
+      const c = data(seed, n, k, { ties: true });
+      const proba = Float32Array.from(c.proba);
+      const input = { yTrue: Int32Array.from(c.yTrue), yPred: Int32Array.from(c.yPred), k, proba };
+      const ones = new Float64Array(n).fill(1);
+      assert.deepEqual(prepareClassification(input).compute(), prepareClassification(input).compute(ones));
+      proba[k + 1] = Number.NaN; // a NaN score is a tie group of its own: the ranked sweep counts it
+      assert.deepEqual(prepareClassification(input).compute(), prepareClassification(input).compute(ones));
+    }
+  });
+
   it('total weight 0 gives NaN', () => {
     const c = data(36, 50, 3);
     const input = {

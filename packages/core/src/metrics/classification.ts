@@ -19,7 +19,7 @@
  * - Total weight 0 makes every metric NaN (scikit-learn divides by zero).
  */
 
-import { sortDescending } from './argsort.ts';
+import { float32Key, NAN_KEY, sortDescending, sortKeys } from './argsort.ts';
 
 export type Probabilities = Float32Array | Float64Array;
 
@@ -93,15 +93,19 @@ export function prepareClassification(input: ClassificationInput): PreparedClass
   const { yTrue, yPred, k, proba } = input;
   const n = yTrue.length;
   checkInput(input);
+  // Rows are ranked by score only when weights come (a bootstrap, a slice): every row once needs
+  // only the sorted scores (unweightedAuc).
+  let columns: RankedColumn[] | undefined;
   const prepared = proba && {
-    columns: rankColumns(proba, yTrue, k),
+    columns: () => (columns ??= rankColumns(proba, yTrue, k)),
     rows: rowTerms(proba, yTrue, n, k),
   };
   const compute = (weights?: Float64Array): ClassificationReport => {
     const sums = rowSums(yTrue, yPred, k, weights, prepared?.rows);
     const { scores, perClass } = labelScores(sums.confusion, k);
     if (prepared) {
-      scores.roc_auc = rocAuc(prepared.columns, weights);
+      const unranked = weights ? undefined : unweightedAuc(proba, yTrue, k);
+      scores.roc_auc = unranked ?? rocAuc(prepared.columns(), weights);
       scores.log_loss = sums.loss / sums.total;
       scores.ece = expectedCalibrationError(sums.gap, sums.total);
     }
@@ -248,12 +252,77 @@ interface RankedColumn {
   order: Int32Array;
   positive: Uint8Array;
   groupEnd: Uint8Array;
+  /** No two rows share a score: every tie group is one row. */
+  distinct: boolean;
 }
 
 // Binary ROC AUC scores proba column 1 only (roc_auc_score(y, P[:, 1])); multiclass scores every column.
 function rankColumns(proba: Probabilities, yTrue: Int32Array, k: number): RankedColumn[] {
   const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
   return columns.map((c) => rankColumn(proba, yTrue, k, c));
+}
+
+/**
+ * rocAuc over every row once, without ranking rows: per class column, the positives' and the
+ * negatives' score keys, each sorted, walked together a tie group at a time. The sums are the
+ * same integers (and halves) as columnAuc's unweighted sweep adds, so the result is the same
+ * number. Undefined for float64 scores or any NaN score (where each NaN row is a tie group of its
+ * own, in row order), which rocAuc handles.
+ */
+function unweightedAuc(proba: Probabilities, yTrue: Int32Array, k: number): number | undefined {
+  if (!(proba instanceof Float32Array)) return undefined;
+  const bits = new Uint32Array(proba.buffer, proba.byteOffset, proba.length);
+  const counts = new Int32Array(k);
+  for (let i = 0; i < yTrue.length; i++) counts[yTrue[i]!]!++;
+  const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
+  let sum = 0;
+  for (const c of columns) {
+    const auc = keyedAuc(bits, yTrue, k, c, counts[c]!);
+    if (auc === undefined) return undefined;
+    sum += auc;
+  }
+  return sum / columns.length;
+}
+
+/** One column's AUC from its keys, split by class and sorted; undefined at a NaN score. */
+function keyedAuc(bits: Uint32Array, yTrue: Int32Array, k: number, c: number, positives: number) {
+  const n = yTrue.length;
+  // Each key is written to both arrays and kept by one (its cursor moves): no branch on the class,
+  // which is a coin flip per row. Hence one spare place at the end of each.
+  const pos = new Uint32Array(positives + 1);
+  const neg = new Uint32Array(n - positives + 1);
+  let p = 0;
+  let q = 0;
+  for (let i = 0, j = c; i < n; i++, j += k) {
+    const key = float32Key(bits[j]!);
+    if (key === NAN_KEY) return undefined;
+    const positive = yTrue[i] === c ? 1 : 0;
+    pos[p] = key;
+    neg[q] = key;
+    p += positive;
+    q += 1 - positive;
+  }
+  return sortedAuc(sortKeys(pos.subarray(0, p)), sortKeys(neg.subarray(0, q)));
+}
+
+/** columnAuc's sums over the positives' and negatives' sorted keys (best score first). */
+function sortedAuc(pos: Uint32Array, neg: Uint32Array): number {
+  let above = 0;
+  let negatives = 0;
+  let area = 0;
+  let i = 0;
+  let j = 0;
+  while (i < pos.length || j < neg.length) {
+    const key = Math.min(i < pos.length ? pos[i]! : NAN_KEY, j < neg.length ? neg[j]! : NAN_KEY);
+    let groupPos = 0;
+    let groupNeg = 0;
+    for (; i < pos.length && pos[i] === key; i++) groupPos++;
+    for (; j < neg.length && neg[j] === key; j++) groupNeg++;
+    area += groupNeg * (above + groupPos / 2);
+    above += groupPos;
+    negatives += groupNeg;
+  }
+  return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
 }
 
 function rankColumn(proba: Probabilities, yTrue: Int32Array, k: number, c: number): RankedColumn {
@@ -263,7 +332,7 @@ function rankColumn(proba: Probabilities, yTrue: Int32Array, k: number, c: numbe
   // Stored in sorted order so that the sweep's only scattered read is the weight.
   const positive = new Uint8Array(n);
   for (let r = 0; r < n; r++) positive[r] = yTrue[order[r]!] === c ? 1 : 0;
-  return { order, positive, groupEnd: runEnd };
+  return { order, positive, groupEnd: runEnd, distinct: runEnd.indexOf(0) < 0 };
 }
 
 function rocAuc(columns: RankedColumn[], weights?: Float64Array): number {
@@ -289,6 +358,7 @@ function columnAuc(column: RankedColumn, weights?: Float64Array): number {
   let groupNeg = 0;
   // Two copies of one sweep on purpose: this is the bootstrap's innermost loop, and the unweighted
   // one must not pay for a weight lookup per row.
+  if (weights && column.distinct) return distinctAuc(column, weights);
   if (weights) {
     for (let r = 0; r < order.length; r++) {
       const w = weights[order[r]!]!;
@@ -316,6 +386,26 @@ function columnAuc(column: RankedColumn, weights?: Float64Array): number {
         groupNeg = 0;
       }
     }
+  }
+  return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
+}
+
+/**
+ * columnAuc's weighted sweep where every tie group is one row: a positive row adds its weight to
+ * `above` and nothing to the area (0 · x), a negative row w · above to the area, so the same sums
+ * come out without the group bookkeeping, and without a branch on the row's class.
+ */
+function distinctAuc({ order, positive }: RankedColumn, weights: Float64Array): number {
+  let above = 0;
+  let negatives = 0;
+  let area = 0;
+  for (let r = 0; r < order.length; r++) {
+    const w = weights[order[r]!]!;
+    const p = positive[r]!;
+    const negative = (1 - p) * w;
+    area += negative * above;
+    above += p * w;
+    negatives += negative;
   }
   return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
 }

@@ -137,14 +137,51 @@ export interface PairedBootstrapResult {
  */
 export function pairedBootstrap(options: PairedBootstrapOptions): PairedBootstrapResult {
   const { rows: n, prepare, resamples = 1000, seed = 0, confidence = 0.95, maxRows = 20000 } = options;
-  checkOptions(n, resamples, confidence, maxRows);
-  const random = xoshiro128(seed);
+  const rows = bootstrapRows(n, { resamples, confidence, maxRows, seed });
   const fullStatistic = prepare();
   const full = fullStatistic();
-  const subset = n > maxRows ? drawSubset(n, maxRows, random) : undefined;
-  const statistic = subset ? prepare(subset) : fullStatistic;
-  const center = subset ? statistic() : full;
-  const draws = resample(statistic, Object.keys(full), subset?.length ?? n, resamples, random, options);
+  const statistic = rows.subset ? prepare(rows.subset) : fullStatistic;
+  const center = rows.subset ? statistic() : full;
+  const draws = resampleDeltas(statistic, Object.keys(full), rows, resamples, options.onProgress);
+  return bootstrapIntervals(n, full, center, draws, rows, confidence);
+}
+
+/** The rows a bootstrap resamples, and where its generator stands after choosing them. */
+export interface BootstrapRows {
+  /** The subset of rows (ascending) when n > maxRows; undefined when every row is resampled. */
+  subset: Int32Array | undefined;
+  /** How many rows each resample draws: the subset's size, or n. */
+  m: number;
+  /** The generator's state once the subset is drawn; the resamples continue from it. */
+  state: Int32Array;
+}
+
+/**
+ * pairedBootstrap's first step, apart so that the resamples (resampleDeltas) can run elsewhere, in a
+ * worker, while the full-sample statistic is prepared: the same seed gives the same rows and the same
+ * draws either way.
+ */
+export function bootstrapRows(
+  n: number,
+  options: { resamples: number; confidence: number; maxRows: number; seed: number },
+): BootstrapRows {
+  const { resamples, confidence, maxRows, seed } = options;
+  checkOptions(n, resamples, confidence, maxRows);
+  const state = xoshiroState(seed);
+  const subset = n > maxRows ? drawSubset(n, maxRows, () => xoshiroNext(state)) : undefined;
+  return { subset, m: subset?.length ?? n, state };
+}
+
+/** Percentile intervals, rescaled above maxRows (see pairedBootstrap), from the resampled deltas. */
+export function bootstrapIntervals(
+  n: number,
+  full: Deltas,
+  center: Deltas,
+  draws: Map<string, number[]>,
+  rows: BootstrapRows,
+  confidence = 0.95,
+): PairedBootstrapResult {
+  const { subset } = rows;
   const scale = subset ? Math.sqrt(subset.length / n) : 1;
   const alpha = (1 - confidence) / 2;
   const intervals: Record<string, DeltaInterval> = {};
@@ -159,7 +196,7 @@ export function pairedBootstrap(options: PairedBootstrapOptions): PairedBootstra
       resamples: sorted.length,
     };
   }
-  return { intervals, rowsPerResample: subset?.length ?? n, scale };
+  return { intervals, rowsPerResample: rows.m, scale };
 }
 
 function checkOptions(n: number, resamples: number, confidence: number, maxRows: number): void {
@@ -169,40 +206,46 @@ function checkOptions(n: number, resamples: number, confidence: number, maxRows:
   if (!Number.isInteger(maxRows) || maxRows < 2) throw new RangeError(`maxRows must be an integer ≥ 2`);
 }
 
-function resample(
+/**
+ * The deltas of `resamples` resamples of the m rows, each a vector of draw counts, the generator going
+ * on from `rows.state` (which it advances): per name, the deltas that are numbers, in resample order.
+ */
+export function resampleDeltas(
   statistic: DeltaStatistic,
   names: string[],
-  m: number,
+  rows: BootstrapRows,
   resamples: number,
-  random: () => number,
-  options: PairedBootstrapOptions,
+  onProgress?: (done: number, total: number) => void,
 ): Map<string, number[]> {
   const draws = new Map(names.map((name) => [name, [] as number[]]));
-  const counts = new Float64Array(m);
+  const counts = new Float64Array(rows.m);
   for (let b = 0; b < resamples; b++) {
-    counts.fill(0);
-    for (let j = 0; j < m; j++) counts[Math.floor(random() * m)]!++;
+    drawCounts(counts, rows.state);
     const deltas = statistic(counts);
     for (const [name, values] of draws) {
       const v = deltas[name];
       if (v !== undefined && !Number.isNaN(v)) values.push(v);
     }
-    options.onProgress?.(b + 1, resamples);
+    onProgress?.(b + 1, resamples);
   }
   return draws;
 }
 
-/** m distinct rows of n, ascending: a partial Fisher–Yates shuffle. */
+/**
+ * m distinct rows of n, ascending: a partial Fisher–Yates shuffle of 0..n−1, of which only the m
+ * swapped places are kept (in a map; every other place still holds its own index), so a million
+ * rows cost m steps, not an array of n.
+ */
 function drawSubset(n: number, m: number, random: () => number): Int32Array {
-  const index = new Int32Array(n);
-  for (let i = 0; i < n; i++) index[i] = i;
+  const moved = new Map<number, number>();
+  const at = (i: number) => moved.get(i) ?? i;
+  const out = new Int32Array(m);
   for (let i = 0; i < m; i++) {
     const j = i + Math.floor(random() * (n - i));
-    const t = index[i]!;
-    index[i] = index[j]!;
-    index[j] = t;
+    out[i] = at(j);
+    moved.set(j, at(i));
   }
-  return index.slice(0, m).sort();
+  return out.sort();
 }
 
 /** The rows of `values` (`width` values per row, row-major) listed in `subset`; `values` when undefined. */
@@ -223,9 +266,10 @@ export function pickRows<T extends Int32Array | Float32Array | Float64Array>(
 /**
  * Uniform [0, 1) numbers from xoshiro128** (Blackman & Vigna), 2^128 − 1 period, its four state words
  * filled from the seed by a splitmix32-style hash so that nearby seeds give unrelated streams. Not numpy's
- * generator: intervals reproduce within modelship, not against a Python bootstrap.
+ * generator: intervals reproduce within modelship, not against a Python bootstrap. The state is an array,
+ * so that a stream stopped in one place goes on, the same, in another (a worker).
  */
-function xoshiro128(seed: number): () => number {
+function xoshiroState(seed: number): Int32Array {
   let h = seed >>> 0;
   const word = () => {
     h = (h + 0x9e3779b9) >>> 0;
@@ -233,17 +277,44 @@ function xoshiro128(seed: number): () => number {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return z ^ (z >>> 16);
   };
-  let [a, b, c, d] = [word(), word(), word(), word()];
-  const rotl = (x: number, k: number) => (x << k) | (x >>> (32 - k));
-  return () => {
-    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+  return Int32Array.of(word(), word(), word(), word());
+}
+
+/** The next number of the stream at `s`, which it advances. */
+function xoshiroNext(s: Int32Array): number {
+  let [a, b, c, d] = [s[0]!, s[1]!, s[2]!, s[3]!];
+  const x = Math.imul(b, 5);
+  const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+  const t = b << 9;
+  c ^= a;
+  d ^= b;
+  b ^= c;
+  a ^= d;
+  c ^= t;
+  d = (d << 11) | (d >>> 21);
+  s.set([a, b, c, d]);
+  return result / 4294967296;
+}
+
+/**
+ * One resample's draw counts: as many draws with replacement as rows. xoshiroNext written out over
+ * locals: this runs for every row of every resample. The same stream, number for number.
+ */
+function drawCounts(counts: Float64Array, s: Int32Array): void {
+  const m = counts.length;
+  counts.fill(0);
+  let [a, b, c, d] = [s[0]!, s[1]!, s[2]!, s[3]!];
+  for (let j = 0; j < m; j++) {
+    const x = Math.imul(b, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
     const t = b << 9;
     c ^= a;
     d ^= b;
     b ^= c;
     a ^= d;
     c ^= t;
-    d = rotl(d, 11);
-    return result / 4294967296;
-  };
+    d = (d << 11) | (d >>> 21);
+    counts[Math.floor((result / 4294967296) * m)]!++;
+  }
+  s.set([a, b, c, d]);
 }

@@ -24,8 +24,21 @@ export class Dictionary {
     return code;
   }
 
+  /** Codes of the class numbers 0..255 by number (-1: not seen yet): a label column's usual values. */
+  private readonly small = new Int32Array(256).fill(-1);
+
   /** The code of a number (a numeric label column); -1 for NaN. */
   codeOfNumber(value: number): number {
+    // Called once a row: small integers skip the map (whose keys are doubles).
+    const index = value | 0;
+    if (index === value && index >= 0 && index < 256) {
+      if (this.small[index]! < 0) this.small[index] = this.slowCode(value);
+      return this.small[index]!;
+    }
+    return this.slowCode(value);
+  }
+
+  private slowCode(value: number): number {
     if (Number.isNaN(value)) return -1;
     let code = this.numbers.get(value);
     if (code === undefined) {

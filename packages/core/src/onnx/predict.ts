@@ -9,6 +9,8 @@ import { Growable } from './growable.ts';
 import type { OpenedModel, Ort } from './session.ts';
 import type { FeedPlan, OutputPlan } from './signature.ts';
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 export interface Predictions {
   /** Label codes in the shared dictionary (classification with a label output). */
   labels?: Int32Array;
@@ -85,6 +87,14 @@ export class ModelRunner {
       const data = this.checked(out[prediction.name]!, rows, 1).data;
       if (prediction.type === 'float32' || prediction.type === 'float64') {
         this.values.append(data as Float32Array);
+      } else if (data instanceof BigInt64Array && LITTLE_ENDIAN) {
+        // A class number fits the low word of its int64: read as two int32s, no BigInt made per row.
+        const words = new Int32Array(data.buffer, data.byteOffset, rows * 2);
+        for (let r = 0; r < rows; r++) {
+          const low = words[2 * r]!;
+          const value = words[2 * r + 1] === low >> 31 ? low : Number(data[r]);
+          this.labels.push(this.labelCode(value));
+        }
       } else {
         for (let r = 0; r < rows; r++) this.labels.push(this.labelCode(data[r]!));
       }
@@ -103,7 +113,7 @@ export class ModelRunner {
   private labelCode(value: unknown): number {
     if (typeof value === 'string') return this.dictionary.code(value);
     const index = Number(value);
-    if (!this.classNames) return this.dictionary.code(String(index));
+    if (!this.classNames) return this.dictionary.codeOfNumber(index);
     const name = this.classNames[index];
     if (name === undefined) {
       throw new InputError(

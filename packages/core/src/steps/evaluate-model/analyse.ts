@@ -21,6 +21,7 @@ import {
   speed,
 } from './measure.ts';
 import type { Plan, Task } from './plan.ts';
+import { Resampler } from './resample.ts';
 import type { Scored } from './score.ts';
 
 export interface Analysis {
@@ -41,6 +42,8 @@ export interface AnalyseOptions {
   resamples: number;
   seed: number;
   log: Logger & { group<T>(title: string, fn: () => Promise<T>): Promise<T> };
+  /** Where the comparison's resamples run; one that scoring started early saves its start-up. */
+  resampler?: Resampler;
 }
 
 export async function analyse(scored: Scored, plan: Plan, o: AnalyseOptions): Promise<Analysis> {
@@ -63,12 +66,18 @@ export async function analyse(scored: Scored, plan: Plan, o: AnalyseOptions): Pr
     k: names.length,
   });
   const outcomes = scored.predictions.map((p, i) => outcomeOf(p, classes?.predicted[i]));
+  // Started first: the resamples need only the rows they draw, and run beside what follows.
+  const resampler = o.resampler ?? new Resampler();
+  const resampling =
+    outcomes.length > 1
+      ? resampler.run(outcomes[0]!, outcomes[1]!, regression, { resamples: o.resamples, seed: o.seed })
+      : resampler.close();
   const measured = outcomes.map((x) => measure(x, regression));
   const qualities = measured.map((m) => quality(m, names));
   const comparison =
     measured.length > 1
       ? await o.log.group('Comparing with the baseline', async () =>
-          compare(measured[0]!, measured[1]!, { resamples: o.resamples, seed: o.seed }),
+          compare(measured[0]!, measured[1]!, { resamples: o.resamples, seed: o.seed }, await resampling),
         )
       : undefined;
   const robustness = scored.perturbed.map(({ perturbation, predictions }) => {

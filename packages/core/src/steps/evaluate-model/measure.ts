@@ -5,7 +5,17 @@
  * slicing, so a metric means the same thing in every table.
  */
 import { type ClassificationReport, prepareClassification } from '../../metrics/classification.ts';
-import { mcnemarExact, pairedBootstrap, pickRows } from '../../metrics/paired.ts';
+import {
+  type BootstrapRows,
+  bootstrapIntervals,
+  bootstrapRows,
+  type DeltaStatistic,
+  type Deltas,
+  mcnemarExact,
+  type PairedBootstrapResult,
+  pairedBootstrap,
+  pickRows,
+} from '../../metrics/paired.ts';
 import { prepareRegression } from '../../metrics/regression.ts';
 import type { Predictions } from '../../onnx/predict.ts';
 
@@ -41,7 +51,7 @@ export const measure = (outcome: Outcome, regression: boolean): Measured => ({
   prepared: prepare(outcome, regression),
 });
 
-function prepare(o: Outcome, regression: boolean): Prepared {
+export function prepare(o: Outcome, regression: boolean): Prepared {
   if (regression) {
     const p = prepareRegression(o.truth as Float64Array, o.predicted as Float64Array);
     return { compute: (w) => ({ scores: p.compute(w) }) };
@@ -137,34 +147,76 @@ export interface Comparison {
  */
 const BOOTSTRAP_ROWS = 10_000;
 
+export interface CompareOptions {
+  resamples: number;
+  seed: number;
+}
+
+/** The bootstrap's resamples, done apart from the full-sample metrics (resampled.ts). */
+export interface Resampled {
+  rows: BootstrapRows;
+  /** The metrics both models have, in the order the comparison lists them. */
+  names: string[];
+  /** The deltas over the resampled rows, every row once. */
+  center: Deltas;
+  draws: Map<string, number[]>;
+}
+
+/** Which rows the comparison's bootstrap resamples; undefined when it has none. */
+export function bootstrapPlan(rows: number, options: CompareOptions): BootstrapRows | undefined {
+  if (options.resamples <= 0 || rows <= 1) return undefined;
+  return bootstrapRows(rows, {
+    resamples: options.resamples,
+    confidence: 0.95,
+    maxRows: BOOTSTRAP_ROWS,
+    seed: options.seed,
+  });
+}
+
+/** Per metric both models have, model − baseline, under row weights. */
+export function deltaStatistic(a: Prepared, b: Prepared, shared: readonly string[]): DeltaStatistic {
+  return (w) => {
+    const sa = numbers(a.compute(w).scores);
+    const sb = numbers(b.compute(w).scores);
+    return Object.fromEntries(shared.map((m) => [m, sa[m]! - sb[m]!]));
+  };
+}
+
+/**
+ * `resampled`: the bootstrap's resamples when they were run elsewhere (a worker) from
+ * bootstrapPlan's rows; they are used when they cover the same metrics, and the comparison is the
+ * one this function would reach alone.
+ */
 export function compare(
   challenger: Measured,
   champion: Measured,
-  options: { resamples: number; seed: number },
+  options: CompareOptions,
+  resampled?: Resampled,
 ): Comparison {
   const { regression } = challenger;
   const [model, baseline] = [challenger.outcome, champion.outcome];
   const a = numbers(challenger.prepared.compute().scores);
   const b = numbers(champion.prepared.compute().scores);
   const shared = Object.keys(a).filter((m) => m in b);
-  const boot =
-    options.resamples > 0 && model.truth.length > 1
-      ? pairedBootstrap({
-          rows: model.truth.length,
-          resamples: options.resamples,
-          seed: options.seed,
-          maxRows: BOOTSTRAP_ROWS,
-          prepare: (subset) => {
-            const pa = subset ? prepare(pick(model, subset), regression) : challenger.prepared;
-            const pb = subset ? prepare(pick(baseline, subset), regression) : champion.prepared;
-            return (w) => {
-              const sa = numbers(pa.compute(w).scores);
-              const sb = numbers(pb.compute(w).scores);
-              return Object.fromEntries(shared.map((m) => [m, sa[m]! - sb[m]!]));
-            };
-          },
-        })
-      : undefined;
+  const n = model.truth.length;
+  let boot: PairedBootstrapResult | undefined;
+  if (resampled && sameNames(resampled.names, shared)) {
+    const full = deltaStatistic(challenger.prepared, champion.prepared, shared)();
+    const { rows, center, draws } = resampled;
+    boot = bootstrapIntervals(n, full, rows.subset ? center : full, draws, rows);
+  } else if (options.resamples > 0 && n > 1) {
+    boot = pairedBootstrap({
+      rows: n,
+      resamples: options.resamples,
+      seed: options.seed,
+      maxRows: BOOTSTRAP_ROWS,
+      prepare: (subset) => {
+        const pa = subset ? prepare(pick(model, subset), regression) : challenger.prepared;
+        const pb = subset ? prepare(pick(baseline, subset), regression) : champion.prepared;
+        return deltaStatistic(pa, pb, shared);
+      },
+    });
+  }
   const metrics: Comparison['metrics'] = {};
   for (const m of shared) {
     const ci = boot?.intervals[m];
@@ -190,7 +242,10 @@ export function compare(
   };
 }
 
-function pick(o: Outcome, subset: Int32Array | undefined): Outcome {
+const sameNames = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+export function pick(o: Outcome, subset: Int32Array | undefined): Outcome {
   return {
     truth: pickRows(o.truth, subset),
     predicted: pickRows(o.predicted, subset),

@@ -21,6 +21,7 @@ import { parsePerturbations } from './perturbations.ts';
 import { gateNames, planEvaluation } from './plan.ts';
 import { writePredictions } from './predictions.ts';
 import { buildReport, type Report } from './report.ts';
+import { Resampler, WORKER_FROM } from './resample.ts';
 import { type Scored, scoreAll } from './score.ts';
 import type { EvaluateModelInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
@@ -55,6 +56,10 @@ export async function run(
   }
   platform.info(`device: ${runtime.plan.device} (${runtime.plan.providers.join(', ')}; ${runtime.reason})`);
   const engine = await Engine.open(platform, { keepOrder: true, signal });
+  // The comparison's resamples get a worker, started while scoring once the rows are many.
+  const resampler = new Resampler();
+  const comparing = opened.length > 1 && inputs['bootstrap-samples'] > 0;
+  const onRows = (rows: number) => comparing && rows >= WORKER_FROM && resampler.warm();
   try {
     const plan = await planEvaluation(engine, source, inputs, opened);
     const classLabels = inputs['class-labels'];
@@ -76,6 +81,7 @@ export async function run(
           ...(stats && { stats }),
           seed,
           ...(classLabels.length && { classNames: classLabels }),
+          onRows,
         },
         platform,
       ),
@@ -91,6 +97,7 @@ export async function run(
       resamples: inputs['bootstrap-samples'],
       seed,
       log: platform,
+      resampler,
     });
     const { task, names, qualities, speeds, comparison, robustness, slices, outcomes } = analysis;
     const values = gateValues(analysis);
@@ -140,6 +147,7 @@ export async function run(
     };
   } finally {
     engine.close();
+    void resampler.close();
   }
 }
 

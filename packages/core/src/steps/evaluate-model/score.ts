@@ -42,6 +42,8 @@ export interface ScoreOptions {
   seed: number;
   /** Class names by index, for integer label outputs of models trained on string labels. */
   classNames?: readonly string[];
+  /** Told the rows scored so far after each batch. */
+  onRows?: (rows: number) => void;
 }
 
 export async function scoreAll(
@@ -77,8 +79,9 @@ export async function scoreAll(
   const width = plan.features.length;
   const skipped = { features: 0, label: 0 };
 
+  const missing = missingRows(width);
   const accept = (chunk: Chunk, r: number) => {
-    if (chunk.missing[r]) {
+    if (missing(chunk)[r]) {
       skipped.features++;
       return false;
     }
@@ -105,6 +108,7 @@ export async function scoreAll(
     for (const p of perturbed) await p.runner.run({ rows: batch.rows, features: p.apply(batch.features) });
     rows += batch.rows;
     progress(rows);
+    options.onRows?.(rows);
   }
   return {
     rows,
@@ -123,12 +127,39 @@ function scanColumns(plan: Plan, precision: 'float32' | 'float64'): ScanColumn[]
     ? { kind: 'text', name: plan.label }
     : { kind: 'numeric', name: plan.label, as: 'DOUBLE', optional: true };
   return [
+    // Optional: a NULL arrives as NaN, so missingRows finds it in the values DuckDB hands over,
+    // cheaper than one more expression per feature in the scan.
     ...plan.features.map(
-      (name): ScanColumn => ({ kind: 'numeric', name, as: precision === 'float32' ? 'FLOAT' : 'DOUBLE' }),
+      (name): ScanColumn => ({
+        kind: 'numeric',
+        name,
+        as: precision === 'float32' ? 'FLOAT' : 'DOUBLE',
+        optional: true,
+      }),
     ),
     label,
     ...plan.slices.map((name): ScanColumn => ({ kind: 'text', name })),
   ];
+}
+
+/**
+ * 1 for each row of a chunk with a NaN among its first `width` columns (the features, where the
+ * scan turned NULL into NaN), worked out once per chunk.
+ */
+function missingRows(width: number): (chunk: Chunk) => Uint8Array {
+  let seen: Chunk | undefined;
+  let flags = new Uint8Array(0);
+  return (chunk) => {
+    if (chunk === seen) return flags;
+    seen = chunk;
+    if (flags.length < chunk.rows) flags = new Uint8Array(chunk.rows);
+    flags.fill(0, 0, chunk.rows);
+    for (let j = 0; j < width; j++) {
+      const values = chunk.columns[j] as Float32Array | Float64Array;
+      for (let r = 0; r < chunk.rows; r++) if (Number.isNaN(values[r])) flags[r] = 1;
+    }
+    return flags;
+  };
 }
 
 /** Reads the label of a row into codes (classification) or values (regression); false when it is missing. */
