@@ -108,12 +108,15 @@ async function leftovers(node: KubeNode, ns: string): Promise<string[]> {
   return found;
 }
 
-/** After a training ends its objects are deleted; Kubernetes removes the stopped pods a moment later. */
+/**
+ * After a training ends its objects are deleted; Kubernetes removes the stopped pods a moment later
+ * (on a loaded machine the kubelet takes its time over a pod it must kill: a generous deadline).
+ */
 const nothingLeft = (node: KubeNode, ns: string) =>
   until(
     'nothing of the training left',
     async () => ((await leftovers(node, ns)).length ? undefined : true),
-    60_000,
+    180_000,
     async () => (await leftovers(node, ns)).join(', '),
   );
 
