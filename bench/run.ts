@@ -11,7 +11,7 @@ import { benchRollback, rollbackMarkdown } from './rollback/run.ts';
 import { benchServe, serveMarkdown } from './serve/run.ts';
 import { benchStartup } from './startup/run.ts';
 import { benchTrainDispatch, trainDispatchMarkdown } from './train-dispatch/run.ts';
-import { benchValidateData } from './validate-data/run.ts';
+import { benchValidateData, wideRows } from './validate-data/run.ts';
 
 const root = join(import.meta.dirname, '..');
 const work = join(root, 'bench', '.work');
@@ -73,11 +73,13 @@ on numbers and Jensen–Shannon on categories at this size), plus the profile of
 | pandas + scipy, the same checks and tests | ${s(vd.peer.seconds)} | ${mib(vd.peer.peakMiB)} |
 | floor: DuckDB \`count(*)\` over the data file, cold process | ${s(vd.floor.seconds)} | ${mib(vd.floor.peakMiB)} |
 | floor over both files (data and reference) | ${s(vd.floorBoth.seconds)} | ${mib(vd.floorBoth.peakMiB)} |
+${wideRows(vd, s, mib)}
 
 - vs pandas: **${vd.vsPeer.toFixed(1)}× faster** (target ≥ 5×).
 - vs the floor: **${vd.vsFloor.toFixed(1)}×** the single-file scan (target ≤ 3×); ${vd.vsFloorBoth.toFixed(1)}× the scan of both files it must read.
 - peak RSS: **${mib(vd.ours.peakMiB)}** (target < 1536 MiB).
 - both found drift in: ${vd.drifted || 'none'} (pandas: ${vd.peerFailed || 'none'}).
+- wide file: **${vd.wide.vsFloor.toFixed(1)}×** its \`count(*)\` scan (target: seconds, not minutes).
 
 ${evaluateModelMarkdown(em)}
 ${serveMarkdown(sv)}

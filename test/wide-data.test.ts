@@ -11,10 +11,10 @@ import { CLI, cleanEnv, NODE, run, STACK, tempDir } from './support/run.ts';
 
 const COLUMNS = 2000;
 
-async function wideCsv(dir: string, rows: number): Promise<string> {
-  const header = Array.from({ length: COLUMNS }, (_, j) => `c${j}`).join(',');
+async function wideCsv(dir: string, rows: number, columns = COLUMNS): Promise<string> {
+  const header = Array.from({ length: columns }, (_, j) => `c${j}`).join(',');
   const lines = Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: COLUMNS }, (_, j) => (i * 31 + j * 17) % 1000).join(','),
+    Array.from({ length: columns }, (_, j) => (i * 31 + j * 17) % 1000).join(','),
   );
   const file = join(dir, 'wide.csv');
   await writeFile(file, `${header}\n${lines.join('\n')}\n`);
@@ -52,6 +52,20 @@ describe('wide data', () => {
     const values = Array.from({ length: 50 }, (_, i) => (i * 31 + (COLUMNS - 1) * 17) % 1000);
     assert.equal(last.min, Math.min(...values));
     assert.equal(last.max, Math.max(...values));
+  });
+
+  it('keeps the file order of columns past 2,048 (a chunk of DESCRIBE rows)', async (t) => {
+    const dir = await tempDir(t);
+    const width = 4500;
+    const r = await validate(dir, await wideCsv(dir, 5, width));
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+    const header = Array.from({ length: width }, (_, j) => `c${j}`);
+    assert.deepEqual(report.data.columns, header);
+    assert.deepEqual(
+      report.profile.map((p: { column: string }) => p.column),
+      header,
+    );
   });
 
   it('says how to raise the memory limit when the engine runs out, exit 2', async (t) => {

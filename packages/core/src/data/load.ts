@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { ConfigurationError } from '../errors.ts';
 import { type Engine, ident, literal } from './engine.ts';
-import { readSql, type Source } from './sources.ts';
+import { csvOptions, readSql, type Source } from './sources.ts';
 
 export interface ParseProblem {
   file: string;
@@ -68,8 +68,14 @@ export async function loadTable(
     return loaded;
   }
   if (source.format === 'csv') await collectRejects(engine, table, loaded);
-  const described = await engine.rows(`DESCRIBE ${ident(table)}`);
-  loaded.columns = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
+  // In file order: DESCRIBE's rows come in any order past 2,048 columns (its result is a query
+  // whose chunks need not keep their order), which shuffled the report of a wide file.
+  const described = await engine.rows(
+    `SELECT column_name, data_type FROM duckdb_columns()
+     WHERE database_name = current_database() AND schema_name = current_schema() AND table_name = ${literal(table)}
+     ORDER BY column_index`,
+  );
+  loaded.columns = new Map(described.map((r) => [String(r.column_name), String(r.data_type)]));
   if (sizes.length === 1 && loaded.columns.size === 1 && loaded.columns.has('column0')) loaded.empty = true;
   loaded.rows = Number((await engine.one(`SELECT count(*) AS n FROM ${ident(table)}`)).n);
   return loaded;
@@ -82,24 +88,60 @@ async function readCsv(
   declared: Map<string, string>,
   loaded: LoadedTable,
 ): Promise<string> {
-  // Sniff the header first (tolerating bad rows), so declared types are only set on columns
-  // the file really has; a declared column that is missing is a check, not a read error.
-  let header: string[] = [];
+  // Sniff the header and dialect first (tolerating bad rows), so declared types are only set on
+  // columns the file really has; a declared column that is missing is a check, not a read error.
+  let sniffed: Sniffed = { header: [], dialect: [] };
   try {
-    const d = await engine.rows(`DESCRIBE SELECT * FROM ${readSql(source, 'ignore_errors = true')}`);
-    header = d.map((r) => String(r.column_name));
+    sniffed = await sniff(engine, source);
   } catch (e) {
     if (e instanceof ConfigurationError) throw e;
     loaded.problems.push({ file: source.spec, kind: 'UNREADABLE', message: firstLine((e as Error).message) });
   }
-  const types = header
+  const types = sniffed.header
     .filter((c) => declared.has(c))
     .map((c) => `${literal(c)}: ${literal(declared.get(c)!)}`);
-  const typed = types.length ? `types = {${types.join(', ')}}, ` : '';
-  return readSql(
-    source,
-    `${typed}store_rejects = true, rejects_table = ${literal(`${table}__rejects`)}, rejects_scan = ${literal(`${table}__scans`)}`,
+  const options = [
+    ...sniffed.dialect,
+    ...(types.length ? [`types = {${types.join(', ')}}`] : []),
+    `store_rejects = true, rejects_table = ${literal(`${table}__rejects`)}, rejects_scan = ${literal(`${table}__scans`)}`,
+  ];
+  return readSql(source, options.join(', '));
+}
+
+interface Sniffed {
+  header: string[];
+  /** read_csv options that fix the dialect the sniffer found. */
+  dialect: string[];
+}
+
+/**
+ * The file's header and dialect, as read_csv would detect them. The dialect is then given to the
+ * load, so DuckDB does not detect it a second time: on a file of 10,000 columns, detecting the
+ * dialect took most of ten seconds, and the load's own types only need the sample it reads. The
+ * header comes from a DESCRIBE under that dialect: sniff_csv's own list of columns costs as much
+ * again as the dialect on a wide file.
+ */
+async function sniff(engine: Engine, source: Source): Promise<Sniffed> {
+  const [first] = source.files;
+  const s = await engine.one(
+    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows
+     FROM sniff_csv(${literal(first!)}, ${csvOptions(source, 'ignore_errors = true')})`,
   );
+  // A character the dialect lacks is shown as '(empty)'; read_csv takes '' for it.
+  const char = (v: unknown) => (v === '(empty)' ? '' : String(v));
+  const dialect = [
+    // A .txt file names no delimiter: the one found is fixed too.
+    ...(source.delimiter ? [] : [`delim = ${literal(String(s.Delimiter))}`]),
+    `quote = ${literal(char(s.Quote))}`,
+    `escape = ${literal(char(s.Escape))}`,
+    `new_line = ${literal(String(s.NewLineDelimiter))}`,
+    `comment = ${literal(char(s.Comment))}`,
+    `skip = ${Number(s.SkipRows)}`,
+  ];
+  const described = await engine.rows(
+    `DESCRIBE SELECT * FROM ${readSql(source, [...dialect, 'ignore_errors = true'].join(', '))}`,
+  );
+  return { header: described.map((r) => String(r.column_name)), dialect };
 }
 
 async function collectRejects(engine: Engine, table: string, loaded: LoadedTable) {

@@ -3,13 +3,17 @@ import { describe, it } from 'node:test';
 import { LocalPlatform } from '../platform/local.ts';
 import { Engine } from './engine.ts';
 import { otherProfiles } from './profile.ts';
-import { SortedColumns, sortedValues, WIDE } from './sorted-columns.ts';
+import { SortedColumns } from './sorted-columns.ts';
+
+/** What DuckDB itself gives: the column's non-null values in `ORDER BY` order. */
+const orderBy = (engine: Engine, table: string, column: string) =>
+  engine.doubles(`SELECT "${column}"::DOUBLE FROM ${table} WHERE "${column}" IS NOT NULL ORDER BY 1`, 0);
 
 describe('SortedColumns', () => {
-  it('fetches a wide table in batches with the same values and order as a query per column', async (t) => {
+  it('fetches a wide table in batches with the same values and order as ORDER BY', async (t) => {
     const engine = await Engine.open(new LocalPlatform({}));
     t.after(() => engine.close());
-    const width = WIDE + 50;
+    const width = 150;
     // NULLs, NaN, infinities, -0 and ties, so the JavaScript sort must agree with ORDER BY on each.
     const cols = Array.from({ length: width }, (_, j) =>
       j % 7 === 0
@@ -18,11 +22,40 @@ describe('SortedColumns', () => {
     );
     await engine.run(`CREATE TABLE t AS SELECT ${cols.join(', ')} FROM range(300)`);
     const names = Array.from({ length: width }, (_, j) => `c ${j}`);
-    const batched = new SortedColumns(engine, 't', 300, names);
+    const reader = await engine.fork();
+    t.after(() => reader.close());
+    const batched = new SortedColumns(reader, 't', 300, names);
     for (const name of names) {
-      const one = await sortedValues(engine, 't', name, 300);
+      const one = await orderBy(engine, 't', name);
       const many = await batched.get(name);
       assert.deepEqual([...many].map(String), [...one].map(String), name);
+    }
+  });
+
+  it('sorts long columns with NULLs, NaN and ties as ORDER BY does, across batches', async (t) => {
+    const engine = await Engine.open(new LocalPlatform({}));
+    t.after(() => engine.close());
+    // 3 columns of 1.5M cells: more than one batch, and long enough for the radix sort.
+    await engine.run(
+      `CREATE TABLE l AS SELECT
+         CASE WHEN range % 3 = 0 THEN NULL WHEN range % 1001 = 0 THEN 'NaN'::DOUBLE ELSE ((range * 7919) % 100003) / 7.0 - 5000 END AS a,
+         (range % 13)::INTEGER - 6 AS b,
+         CASE WHEN range % 2 = 0 THEN -0.0 ELSE hash(range) % 1000 / 3.0 END AS c
+       FROM range(1500000)`,
+    );
+    const names = ['a', 'b', 'c'];
+    // Its own connection: a query on the one SortedColumns reads from would end its stream.
+    const reader = await engine.fork();
+    t.after(() => reader.close());
+    const batched = new SortedColumns(reader, 'l', 1_500_000, names);
+    for (const name of names) {
+      const want = await orderBy(engine, 'l', name);
+      const got = await batched.get(name);
+      assert.equal(got.length, want.length, name);
+      for (let i = 0; i < want.length; i++) {
+        if (!(got[i] === want[i] || (Number.isNaN(got[i]!) && Number.isNaN(want[i]!))))
+          assert.fail(`${name}[${i}]: ${got[i]} vs ${want[i]}`);
+      }
     }
   });
 
@@ -50,5 +83,29 @@ describe('SortedColumns', () => {
     ]);
     assert.deepEqual(b?.top, [{ value: 'x', count: 50 }]);
     assert.equal(b?.nulls, 50);
+    assert.equal(a?.distinct, 7);
+    assert.equal(b?.distinct, 1);
+  });
+
+  it('counts distinct values as count(DISTINCT) does, whatever the type', async (t) => {
+    const engine = await Engine.open(new LocalPlatform({}));
+    t.after(() => engine.close());
+    // Lists whose text forms collide (['a, b'] and ['a', 'b'] both print as [a, b]) are counted as values.
+    await engine.run(
+      `CREATE TABLE k AS SELECT
+         CASE WHEN range % 4 = 0 THEN NULL ELSE range % 9 = 0 END AS flag,
+         TIMESTAMP '2024-01-01' + INTERVAL (range % 13) HOUR AS at,
+         CASE WHEN range % 2 = 0 THEN ['a, b'] ELSE ['a', 'b'] END AS l,
+         CASE WHEN range % 5 = 0 THEN NULL ELSE 'v' || (range % 11) END AS s
+       FROM range(200)`,
+    );
+    const types = await engine.rows('DESCRIBE k');
+    const columns = types.map((r) => [String(r.column_name), String(r.column_type)] as [string, string]);
+    const profiles = await otherProfiles(engine, 'k', columns, 200);
+    for (const [i, [name]] of columns.entries()) {
+      const want = await engine.one(`SELECT count(DISTINCT "${name}") AS n FROM k`);
+      assert.equal(profiles[i]?.distinct, Number(want.n), name);
+    }
+    assert.equal(profiles[2]?.distinct, 2);
   });
 });

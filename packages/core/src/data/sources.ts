@@ -104,16 +104,21 @@ export async function digestSource(source: Source): Promise<string> {
   return `sha256:${createHash('sha256').update(lines).digest('hex')}`;
 }
 
-/** The DuckDB table function that reads a source; `csvOptions` are extra read_csv options. */
-export function readSql(source: Source, csvOptions = ''): string {
+/** The DuckDB table function that reads a source; `extra` are more read_csv options. */
+export function readSql(source: Source, extra = ''): string {
   const files = `[${source.files.map(literal).join(', ')}]`;
   if (source.format === 'parquet') return `read_parquet(${files}, union_by_name = true)`;
   if (source.format === 'json')
     return `read_json(${files}, format = 'newline_delimited', union_by_name = true)`;
+  return `read_csv(${files}, ${csvOptions(source, extra)})`;
+}
+
+/** The options every read of a CSV source passes (a header; the delimiter its extension names), plus `extra`. */
+export function csvOptions(source: Source, extra = ''): string {
   const options = ['header = true'];
   if (source.delimiter) options.push(`delim = ${literal(source.delimiter)}`);
-  if (csvOptions) options.push(csvOptions);
-  return `read_csv(${files}, ${options.join(', ')})`;
+  if (extra) options.push(extra);
+  return options.join(', ');
 }
 
 export const displayName = (source: Source) =>

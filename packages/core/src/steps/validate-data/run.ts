@@ -16,25 +16,18 @@ import {
 import type { DataCheck } from '../../data/checks/result.ts';
 import { check } from '../../data/checks/result.ts';
 import { sqlChecks } from '../../data/checks/sql.ts';
-import { conformTypes } from '../../data/conform.ts';
+import { conformTypes, type TypeFailures } from '../../data/conform.ts';
 import { loadContract } from '../../data/contract/load.ts';
-import { type Contract, DUCKDB_TYPE, isNumeric } from '../../data/contract/model.ts';
-import { categoricalDrift, type DriftResult, numericDrift } from '../../data/drift.ts';
+import { type Contract, DUCKDB_TYPE } from '../../data/contract/model.ts';
+import type { DriftResult } from '../../data/drift.ts';
 import { Engine } from '../../data/engine.ts';
 import { type LoadedTable, loadTable } from '../../data/load.ts';
-import {
-  type ColumnProfile,
-  categoryCounts,
-  isNumericType,
-  numericProfile,
-  otherProfiles,
-} from '../../data/profile.ts';
-import { SortedColumns } from '../../data/sorted-columns.ts';
 import { digestSource, displayName, resolveSource, type Source } from '../../data/sources.ts';
 import type { Location } from '../../errors.ts';
 import { writeJson } from '../../files/atomic.ts';
 import type { Platform } from '../../platform/port.ts';
 import type { StepOutcome } from '../types.ts';
+import { profileAndDrift, settleBoth } from './profile-drift.ts';
 import type { ValidateDataInputs } from './spec.ts';
 import { buildSummary } from './summary.ts';
 
@@ -50,21 +43,43 @@ export async function run(
   const declared = new Map(contract.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]]));
 
   const engine = await Engine.open(platform, { signal });
+  // One connection per stream that runs at once: the data's load and later its numeric columns,
+  // the reference's likewise, while the checks and the other columns share the first.
+  const forks: Engine[] = [];
   try {
+    const fork = async () => {
+      const f = await engine.fork();
+      forks.push(f);
+      return f;
+    };
+    const [dataConn, refConn] = [await fork(), await fork()];
     const [data, reference] = await platform.group(`Reading ${displayName(source)}`, async () => {
-      const d = await loadTable(engine, source, 'data', declared);
-      const r = refSource ? await loadTable(engine, refSource, 'reference', declared) : undefined;
+      // Both files parse at once: each load has phases that leave a core idle.
+      const [d, r] = await settleBoth(
+        loadTable(engine, source, 'data', declared),
+        refSource ? loadTable(refConn, refSource, 'reference', declared) : Promise.resolve(undefined),
+      );
       platform.info(
         `data: ${d.rows.toLocaleString('en-US')} rows, ${d.columns.size} columns (${source.format}, ${source.files.length} file(s))`,
       );
       if (r) platform.info(`reference: ${r.rows.toLocaleString('en-US')} rows, ${r.columns.size} columns`);
       return [d, r] as const;
     });
-    const checks = await platform.group('Checking the contract', () =>
-      contractChecks(engine, contract, data, reference),
-    );
-    const { profile, drift } = await platform.group('Profiling and drift', () =>
-      profileAndDrift(engine, contract, data, reference, platform),
+    const [checks, { profile, drift }] = await platform.group(
+      'Checking the contract, profiling and drift',
+      async () => {
+        const typeFailures = await conform(engine, contract, data, reference);
+        return settleBoth(
+          contractChecks(engine, contract, data, reference, typeFailures),
+          profileAndDrift(
+            { data: dataConn, reference: refConn, shared: engine },
+            contract,
+            data,
+            reference,
+            platform,
+          ),
+        );
+      },
     );
     const driftRules = new Map(contract.columns.map((c) => [c.name, c.drift?.where]));
     const allChecks = [...checks, ...drift.map((d) => driftCheck(d, driftRules.get(d.column)))];
@@ -113,6 +128,7 @@ export async function run(
       checks: allChecks,
     };
   } finally {
+    for (const f of forks) f.close();
     engine.close();
   }
 }
@@ -129,11 +145,31 @@ function describeSource(source: Source, table: LoadedTable, digest?: string) {
   };
 }
 
+/**
+ * Casts the columns whose file type differs from the contract's; what does not convert is
+ * counted. Before anything reads the tables, since a cast replaces them.
+ */
+async function conform(
+  engine: Engine,
+  contract: Contract,
+  data: LoadedTable,
+  reference: LoadedTable | undefined,
+): Promise<Map<string, TypeFailures>> {
+  if (!hasRows(data)) return new Map();
+  const typeFailures = await conformTypes(engine, data, contract.columns);
+  if (reference && !reference.empty) await conformTypes(engine, reference, contract.columns);
+  return typeFailures;
+}
+
+/** Something was read (not an empty or unreadable file, which the readable check reports). */
+const hasRows = (data: LoadedTable) => data.columns.size > 0 && !data.columns.has('__empty');
+
 async function contractChecks(
   engine: Engine,
   contract: Contract,
   data: LoadedTable,
   reference: LoadedTable | undefined,
+  typeFailures: Map<string, TypeFailures>,
 ): Promise<DataCheck[]> {
   const checks: DataCheck[] = [readableCheck(data, displayName(data.source))];
   if (reference && (reference.empty || reference.problems.length)) {
@@ -141,10 +177,7 @@ async function contractChecks(
     checks.push({ ...r, id: 'reference.readable', group: 'reference' });
   }
   checks.push(rowsCheck(data, contract));
-  // Nothing was read (an empty or unreadable file): the checks above already say so.
-  if (data.columns.size === 0 || data.columns.has('__empty')) return checks;
-  const typeFailures = await conformTypes(engine, data, contract.columns);
-  if (reference && !reference.empty) await conformTypes(engine, reference, contract.columns);
+  if (!hasRows(data)) return checks;
   checks.push(...(await columnChecks(engine, data, contract.columns, typeFailures)));
   const extra = extraColumnsCheck(data, contract);
   if (extra) checks.push(extra);
@@ -156,75 +189,6 @@ async function contractChecks(
   await engine.run('SET enable_external_access = false');
   checks.push(...(await sqlChecks(engine, contract)));
   return checks;
-}
-
-async function profileAndDrift(
-  engine: Engine,
-  contract: Contract,
-  data: LoadedTable,
-  reference: LoadedTable | undefined,
-  platform: Platform,
-): Promise<{ profile: ColumnProfile[]; drift: DriftResult[] }> {
-  const profile: ColumnProfile[] = [];
-  const drift: DriftResult[] = [];
-  const rules = new Map(contract.columns.filter((c) => c.drift).map((c) => [c.name, c]));
-  const columns = [...data.columns.entries()].filter(([c]) => c !== '__empty');
-  const others: [string, string][] = [];
-  const started = Date.now();
-  const second = await engine.fork();
-  const numeric = columns.filter(([, type]) => isNumericType(type)).map(([c]) => c);
-  const dataValues = new SortedColumns(engine, 'data', data.rows, numeric);
-  const refValues = new SortedColumns(
-    second,
-    'reference',
-    reference?.rows ?? 0,
-    numeric.filter((c) => rules.get(c)?.drift && reference?.columns.has(c)),
-  );
-  try {
-    for (const [i, [name, type]] of columns.entries()) {
-      const rule = rules.get(name);
-      const inReference = reference?.columns.has(name) ?? false;
-      if (isNumericType(type)) {
-        // Data and reference are sorted on two connections at once: while one streams its
-        // chunks into JS, DuckDB sorts the other.
-        const wantsDrift = rule?.drift && inReference && isNumeric(rule.type);
-        const [values, ref] = await Promise.all([
-          dataValues.get(name),
-          wantsDrift ? refValues.get(name) : undefined,
-        ]);
-        profile.push(numericProfile(name, type, data.rows, values));
-        if (rule?.drift && ref?.length && values.length) {
-          drift.push(numericDrift(name, rule.drift, ref, values, contract.driftThresholds));
-        }
-      } else {
-        others.push([name, type]);
-        if (rule?.drift && inReference && !isNumeric(rule.type)) {
-          const [ref, cur] = await Promise.all([
-            categoryCounts(engine, 'reference', name),
-            categoryCounts(engine, 'data', name),
-          ]);
-          if (ref.size && cur.size)
-            drift.push(categoricalDrift(name, rule.drift, ref, cur, contract.driftThresholds));
-        }
-      }
-      const done = i + 1;
-      const elapsed = (Date.now() - started) / 1000;
-      platform.progress(
-        `profiled ${done}/${columns.length} columns (${Math.round((100 * done) / columns.length)}%, ${(done / Math.max(elapsed, 1e-3)).toFixed(1)} col/s, ETA ${((columns.length - done) * (elapsed / done)).toFixed(0)} s)`,
-      );
-    }
-  } finally {
-    second.close();
-  }
-  profile.push(...(await otherProfiles(engine, 'data', others, data.rows)));
-  const order = new Map(columns.map(([c], i) => [c, i]));
-  profile.sort((a, b) => (order.get(a.column) ?? 0) - (order.get(b.column) ?? 0));
-  if (reference && rules.size && drift.length === 0 && data.rows > 0) {
-    platform.notice(
-      'no drift test ran: no column with a drift rule has values in both the data and the reference',
-    );
-  }
-  return { profile, drift };
 }
 
 function driftCheck(d: DriftResult, where: Location | undefined): DataCheck {
