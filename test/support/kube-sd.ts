@@ -46,7 +46,14 @@ export async function startPodDiscovery(
       });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Prometheus asks again every second on a kept-alive connection: close() alone would wait on it forever.
+        server.closeAllConnections();
+      }),
+  );
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return { url, config: { url, refresh_interval: '1s' } };
 }
