@@ -426,7 +426,10 @@ describe('monitor-gate on a real node', { timeout: 30 * 60_000 }, () => {
       namespace: ns,
       'canary-version': 'v3',
       metrics: 'error-rate',
-      interval: '4s',
+      // The load's connections move to v3's new pods first: on a loaded machine an interval can
+      // pass before they carry enough requests to judge.
+      'initial-delay': '5s',
+      interval: '6s',
       count: '2',
       'min-samples': '3',
       'rollback-on-failure': 'true',
