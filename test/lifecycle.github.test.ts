@@ -24,7 +24,7 @@ import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startLoad } from './support/load-generator.ts';
 import { irisRows } from './support/monitor-models.ts';
 import { CLI, cleanEnv, NODE, ROOT, run, tempDir } from './support/run.ts';
-import { tcpProxy } from './support/tcp-proxy.ts';
+import { podRegistry } from './support/tcp-proxy.ts';
 import { trainerImage } from './support/trainer-image.ts';
 import { runWorkflow, type WorkflowRun } from './support/workflow-runner.ts';
 
@@ -92,11 +92,10 @@ describe('the GitHub lifecycle workflow on a real node', { timeout: 30 * 60_000 
     // Repositories of this test's own (the node's registry is shared by every test running now),
     // ending in `iris`: build-image names the model after the repository's last component.
     const owner = `acme-${randomBytes(4).toString('hex')}`;
-    const [host, port] = node.registry.split(':');
-    const door = await tcpProxy(t, { host: host!, port: Number(port) }, node.nodeIp);
+    const door = await podRegistry(t, node);
     const repos = {
       image: `${node.registry}/${owner}/iris`,
-      trained: `${node.nodeIp}:${door.port}/${owner}/iris-trained`,
+      trained: `${door}/${owner}/iris-trained`,
       artifact: `${node.registry}/${owner}/iris-trained`,
     };
     const [v1, trainer, base, monitorKubeconfig] = await Promise.all([

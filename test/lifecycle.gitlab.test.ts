@@ -32,7 +32,7 @@ import { deployedImage, releases, servesOnly } from './support/kube-deploy.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startLoad } from './support/load-generator.ts';
 import { CLI, NODE, ROOT, tempDir } from './support/run.ts';
-import { tcpProxy } from './support/tcp-proxy.ts';
+import { podRegistry } from './support/tcp-proxy.ts';
 import { trainerImage } from './support/trainer-image.ts';
 
 const kube = kubeNodeFixture();
@@ -63,8 +63,7 @@ async function machine(t: TestContext, node: KubeNode): Promise<Machine> {
   const [training, models] = [await node.namespace(t), await node.namespace(t)];
   // Pods cannot reach 127.0.0.1: the training Job pushes through a door on the node's address, and
   // the steps that pull its model go through the same door, which is plain HTTP too.
-  const [host, port] = node.registry.split(':');
-  const door = await tcpProxy(t, { host: host!, port: Number(port) }, node.nodeIp);
+  const door = await podRegistry(t, node);
   // A project of its own on the node's registry, which outlives a test run.
   const repo = `acme/lifecycle-${randomBytes(4).toString('hex')}`;
   const kubeconfig = await readFile(node.kubeconfig, 'utf8');
@@ -75,7 +74,7 @@ async function machine(t: TestContext, node: KubeNode): Promise<Machine> {
     inputs: [
       `cli=${NODE} ${CLI}`, // the CLI bundled from this checkout, not the published one
       `train-dispatch:namespace=${training}`,
-      `train-dispatch:registry=${node.nodeIp}:${door.port}/${repo}/iris-trained`,
+      `train-dispatch:registry=${door}/${repo}/iris-trained`,
       'train-dispatch:insecure-registry=true',
       'evaluate-model:insecure-registry=true',
       'build-image:insecure-registry=true',

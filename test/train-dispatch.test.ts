@@ -22,7 +22,7 @@ import { until } from './support/kube-api.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startRegistry } from './support/registry.ts';
 import { cleanEnv, NODE, ROOT, run, tempDir } from './support/run.ts';
-import { tcpProxy } from './support/tcp-proxy.ts';
+import { podRegistry } from './support/tcp-proxy.ts';
 import { trainerImage } from './support/trainer-image.ts';
 
 const kube = kubeNodeFixture();
@@ -35,13 +35,6 @@ interface Trained {
   stderr: string;
   out: Record<string, string>;
   report: Record<string, unknown> & { reason?: string; logTail: string[]; status: string };
-}
-
-/** The registry as pods see it: `10.213.0.1:PORT`, a door to the node's registry. */
-async function podRegistry(t: TestContext, node: KubeNode): Promise<string> {
-  const [host, port] = node.registry.split(':');
-  const door = await tcpProxy(t, { host: host!, port: Number(port) }, node.nodeIp);
-  return `${node.nodeIp}:${door.port}`;
 }
 
 const uniqueRepo = (registry: string) => `${registry}/acme/iris-trained-${randomBytes(4).toString('hex')}`;

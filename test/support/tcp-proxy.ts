@@ -7,6 +7,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { freePort } from './daemon.ts';
+import type { KubeNode } from './kube-node.ts';
 
 export interface TcpProxy {
   port: number;
@@ -54,4 +55,15 @@ export async function tcpProxy(
   await proxy.up();
   t.after(() => proxy.down());
   return proxy;
+}
+
+/**
+ * The node's registry as pods see it, `10.213.0.1:PORT`: a door on the node's bridge address
+ * (a pod's 127.0.0.1 is its own). Plain HTTP, and not localhost, so steps pulling through it need
+ * insecure-registry.
+ */
+export async function podRegistry(t: Pick<TestContext, 'after'>, node: KubeNode): Promise<string> {
+  const [host, port] = node.registry.split(':');
+  const door = await tcpProxy(t, { host: host!, port: Number(port) }, node.nodeIp);
+  return `${node.nodeIp}:${door.port}`;
 }
