@@ -52,6 +52,7 @@ export class Kube {
       this.requests++;
       return apply(ctx);
     };
+    reuseConnections(kc);
     this.objects = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kc);
@@ -264,6 +265,29 @@ export class Kube {
       }
     }
   }
+}
+
+/**
+ * client-node builds a new connection pool for every request, so each one opened its own TCP
+ * connection and did a full TLS handshake (client certificate included): on a busy runner a
+ * rollout's 20-odd requests spent a few hundred milliseconds on handshakes alone. One pool per
+ * TLS identity keeps connections alive between requests; an exec plugin that rotates the client
+ * certificate gets a new pool for the new one.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  type Make = (
+    cluster: { server?: string; proxyUrl?: string } | null,
+    opts: Record<string, unknown>,
+  ) => unknown;
+  // `createDispatcher` is private in client-node's typings; it is the one place pools are made.
+  const make = (kc['createDispatcher'] as Make).bind(kc);
+  const pools = new Map<string, unknown>();
+  const identity = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'];
+  (kc as unknown as { createDispatcher: Make }).createDispatcher = (cluster, opts) => {
+    const key = JSON.stringify([cluster?.server, cluster?.proxyUrl, ...identity.map((k) => String(opts[k]))]);
+    if (!pools.has(key)) pools.set(key, make(cluster, opts));
+    return pools.get(key);
+  };
 }
 
 /** `deployments.apps`, `services`: the resource as RBAC names it. */

@@ -185,7 +185,8 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
   // stopped for a rollback, it put traffic back on stable: an abort, not a cancellation.
   if (outcome.status === 'cancelled' && rollbackRequestOf(signal)) outcome.status = 'aborted';
   const evidence = outcome.diagnosis ? await evidenceFor(kube, plan.namespace, outcome.diagnosis) : [];
-  const alerts = outcome.status === 'promoted' ? await applyAlerts(ctx) : undefined;
+  // never rejects (a refusal is a warning); it runs while the stage moves and the record is read.
+  const alerting = outcome.status === 'promoted' ? applyAlerts(ctx) : undefined;
   const stage = inputs['promote-stage'];
   if (stage && outcome.status === 'promoted') {
     const moved = await promoteStage(inputs, stage, release.actor, platform, signal);
@@ -204,7 +205,7 @@ async function rollout(ctx: Run): Promise<StepOutcome> {
     ...(outcome.pausedAt && { pausedAt: outcome.pausedAt }),
   };
   // Read again: a person may have edited the record while we waited (another deploy cannot: the Lease).
-  const latest = await readRecord(kube, plan.namespace, plan.app);
+  const [alerts, latest] = await Promise.all([alerting, readRecord(kube, plan.namespace, plan.app)]);
   const version = await writeRecord(
     kube,
     plan.namespace,
