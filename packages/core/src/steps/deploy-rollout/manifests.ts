@@ -63,9 +63,11 @@ export function deploymentOf(plan: Plan, annotations: Record<string, string>): K
     periodSeconds,
     failureThreshold,
   });
-  server.readinessProbe ??= probe(READY_PATH, 2, 2);
-  // Loading a large model takes a while: the startup probe holds liveness off until it is up.
-  server.startupProbe ??= probe(LIVE_PATH, 2, 150);
+  // Probed every second: a rolling update waits for each new pod in turn, and a probe's period is
+  // added to every one of them (a local HTTP check each second costs the pod nothing).
+  server.readinessProbe ??= probe(READY_PATH, 1, 3);
+  // Loading a large model takes a while: the startup probe holds liveness off (up to 5 min) until it is up.
+  server.startupProbe ??= probe(LIVE_PATH, 1, 300);
   server.livenessProbe ??= probe(LIVE_PATH, 10, 3);
   return base;
 }
