@@ -69,13 +69,19 @@ export function binCounts(values: ArrayLike<number>, edges: number[]): number[] 
   };
   let nans = 0;
   let largest = Number.NEGATIVE_INFINITY;
+  let bin = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (Number.isNaN(x)) nans++;
-    else {
-      counts[binOf(x)]!++;
-      if (x > largest) largest = x;
+    if (Number.isNaN(x)) {
+      nans++;
+      continue;
     }
+    // Ascending runs (a sorted sample is one) walk on from the last bin; a step down searches.
+    if (x >= largest) {
+      while (bin < edges.length && x > edges[bin]!) bin++;
+      largest = x;
+    } else bin = binOf(x);
+    counts[bin]!++;
   }
   if (nans) counts[nans === values.length ? 0 : binOf(largest)]! += nans;
   return counts;
