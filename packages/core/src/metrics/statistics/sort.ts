@@ -13,16 +13,31 @@ const MASK = BUCKETS - 1;
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
+/**
+ * The keys, their spares and the histograms of the last sort, kept for the next: sorting is
+ * synchronous, so one set serves every caller, and fresh buffers per column (16 bytes a value)
+ * cost page faults and collections on the order of the sort itself. Grown, never shrunk, so a
+ * process holds what its largest sort needed.
+ */
+let scratch = new Uint32Array(0);
+
+function scratchFor(n: number): Uint32Array {
+  const size = 4 * n + 4 * BUCKETS;
+  if (scratch.length < size) scratch = new Uint32Array(size);
+  return scratch;
+}
+
 /** Sorts `values` in place and returns it. */
 export function sortAscending(values: Float64Array): Float64Array {
   const n = values.length;
   if (n < RADIX_FROM) return values.sort();
   const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   const [lowAt, highAt] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
-  let low = new Uint32Array(n);
-  let high = new Uint32Array(n);
+  const keys = scratchFor(n);
+  let low = keys.subarray(0, n);
+  let high = keys.subarray(n, 2 * n);
   // One histogram per 16-bit digit (two per word), counted while the keys are made.
-  const counts = new Uint32Array(4 * BUCKETS);
+  const counts = keys.subarray(4 * n, 4 * n + 4 * BUCKETS).fill(0);
   for (let i = 0; i < n; i++) {
     let lo = bits[2 * i + lowAt]!;
     let hi = bits[2 * i + highAt]!;
@@ -45,8 +60,8 @@ export function sortAscending(values: Float64Array): Float64Array {
     counts[2 * BUCKETS + (hi & MASK)]!++;
     counts[3 * BUCKETS + (hi >>> BITS)]!++;
   }
-  let spareLow = new Uint32Array(n);
-  let spareHigh = new Uint32Array(n);
+  let spareLow = keys.subarray(2 * n, 3 * n);
+  let spareHigh = keys.subarray(3 * n, 4 * n);
   for (let pass = 0; pass < 4; pass++) {
     const base = pass * BUCKETS;
     const digits = pass < 2 ? low : high;
