@@ -117,11 +117,14 @@ export function preparedClassification(
   // Rows are ranked by score only when weights come (a bootstrap, a slice): every row once needs
   // only the sorted scores (unweightedAuc).
   let columns: RankedColumn[] | undefined;
-  const terms = rows.rowTerms();
-  const prepared = proba &&
-    terms && { columns: () => (columns ??= rankColumns(proba, yTrue, k)), rows: terms };
+  // Each row's terms are needed whole only under weights; every row once has their sums already.
+  let terms: RowTerms | undefined;
+  const prepared = proba && {
+    columns: () => (columns ??= rankColumns(proba, yTrue, k)),
+    rows: () => (terms ??= rows.rowTerms()),
+  };
   const compute = (weights?: Float64Array): ClassificationReport => {
-    const sums = weights ? rowSums(yTrue, yPred, k, weights, prepared?.rows) : rows.unweightedSums();
+    const sums = weights ? rowSums(yTrue, yPred, k, weights, prepared?.rows()) : rows.unweightedSums();
     const { scores, perClass } = labelScores(sums.confusion, k);
     if (prepared) {
       const unranked = weights ? undefined : unweightedAuc(rows.columnKeys());
