@@ -1,9 +1,10 @@
 /**
- * What the classification metrics need of each row, taken in as rows arrive: each row's log loss
- * and calibration bin, the unweighted sums over rows, and the ROC AUC keys of each scored column
- * split by class. evaluate-model feeds it batch by batch while the data is still being read, so
- * only the key sorts are left once the last batch is scored; a whole sample fed at once is the
- * same computation (prepareClassification does exactly that).
+ * What the classification metrics need of each row, taken in as rows arrive: the unweighted sums
+ * over rows (confusion counts, log loss, calibration gaps) and the ROC AUC keys of each scored
+ * column split by class; each row's own terms, for weights, come from rowTerms. evaluate-model
+ * feeds it batch by batch while the data is still being read, so only the key sorts are left once
+ * the last batch is scored; a whole sample fed at once is the same computation
+ * (prepareClassification does exactly that).
  */
 import { float32Key, NAN_KEY } from './argsort.ts';
 
@@ -39,14 +40,12 @@ export interface ColumnKeys {
   negatives: Uint32Array;
 }
 
-type Typed = Float64Array | Uint8Array | Uint32Array;
-
-function concat<T extends Typed>(parts: T[], make: (n: number) => T): T {
+function concat(parts: Uint32Array[]): Uint32Array {
   if (parts.length === 1) return parts[0]!;
-  const out = make(parts.reduce((n, p) => n + p.length, 0));
+  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
-    out.set(p as never, at);
+    out.set(p, at);
     at += p.length;
   }
   return out;
@@ -60,11 +59,6 @@ export class ClassificationRows {
   rows = 0;
   /** The unweighted sums (every weight 1), added in row order as a weighted pass adds them. */
   private readonly sums: RowSums;
-  private readonly terms: { loss: Float64Array[]; bin: Uint8Array[]; gap: Float64Array[] } = {
-    loss: [],
-    bin: [],
-    gap: [],
-  };
   private probabilities: 'float32' | 'float64' | 'none' | undefined;
   /**
    * Per scored column, its keys by class, in parts; undefined unless the scores are float32 and
@@ -102,16 +96,16 @@ export class ClassificationRows {
       this.rows += n;
       return;
     }
-    const loss = rowLogLoss(proba, yTrue, n, k);
-    const { bin, gap } = calibrationRows(proba, yTrue, n, k);
-    this.terms.loss.push(loss);
-    this.terms.bin.push(bin);
-    this.terms.gap.push(gap);
+    // The same terms rowTerms keeps per row, added straight into the sums: every row once needs no more.
     const sums = this.sums;
+    const loss = logLoss(proba, k);
     for (let i = 0; i < n; i++) {
-      cm[yTrue[i]! * k + yPred[i]!]! += 1;
-      sums.loss += loss[i]!;
-      sums.gap[bin[i]!]! += gap[i]!;
+      const y = yTrue[i]!;
+      cm[y * k + yPred[i]!]! += 1;
+      sums.loss += loss(i, y);
+      const best = argmaxRow(proba, i, k);
+      const top = proba[i * k + best]!;
+      sums.gap[binOf(top)]! += (best === y ? 1 : 0) - top;
       sums.total += 1;
     }
     if (this.rows === 0 && kind === 'float32') {
@@ -150,22 +144,6 @@ export class ClassificationRows {
     return keys;
   }
 
-  /** The per-row terms of every row added; undefined without probabilities. */
-  rowTerms(): RowTerms | undefined {
-    if (this.probabilities === 'none' || this.probabilities === undefined) return undefined;
-    const { loss, bin, gap } = this.terms;
-    const terms = {
-      loss: concat(loss, (n) => new Float64Array(n)),
-      bin: concat(bin, (n) => new Uint8Array(n)),
-      gap: concat(gap, (n) => new Float64Array(n)),
-    };
-    // Kept whole from now on, so asking again copies nothing.
-    this.terms.loss = [terms.loss];
-    this.terms.bin = [terms.bin];
-    this.terms.gap = [terms.gap];
-    return terms;
-  }
-
   /** A copy of the unweighted sums. */
   unweightedSums(): RowSums {
     const { confusion, loss, gap, total } = this.sums;
@@ -177,26 +155,43 @@ export class ClassificationRows {
     const columns = scoredColumns(this.k);
     return this.keys?.map((keys, s) => ({
       column: columns[s]!,
-      positives: concat(keys.positives, (n) => new Uint32Array(n)),
-      negatives: concat(keys.negatives, (n) => new Uint32Array(n)),
+      positives: concat(keys.positives),
+      negatives: concat(keys.negatives),
     }));
   }
 }
 
+/** Each row's log loss and calibration bin and gap, for sums under weights. */
+export function rowTerms(proba: Probabilities, yTrue: Int32Array, k: number): RowTerms {
+  const n = yTrue.length;
+  const loss = new Float64Array(n);
+  const bin = new Uint8Array(n);
+  const gap = new Float64Array(n);
+  const lossOf = logLoss(proba, k);
+  for (let i = 0; i < n; i++) {
+    const y = yTrue[i]!;
+    loss[i] = lossOf(i, y);
+    const best = argmaxRow(proba, i, k);
+    const top = proba[i * k + best]!;
+    gap[i] = (best === y ? 1 : 0) - top;
+    bin[i] = binOf(top);
+  }
+  return { loss, bin, gap };
+}
+
 /**
- * Each row's log loss as sklearn 1.2.1's log_loss(eps='auto', labels=range(k)) computes it: clip to
+ * A row's log loss as sklearn 1.2.1's log_loss(eps='auto', labels=range(k)) computes it: clip to
  * [eps, 1 − eps] with eps of the input's float type, renormalise the row, take −log of the true class.
  * For float32 input numpy clips, sums and divides in float32, so those steps round through Math.fround:
  * a confident correct row's loss is about 1e-7, where float32 rounding is the whole difference.
  */
-function rowLogLoss(proba: Probabilities, yTrue: Int32Array, n: number, k: number): Float64Array {
+function logLoss(proba: Probabilities, k: number): (i: number, y: number) => number {
   const single = proba instanceof Float32Array;
   const round = single ? Math.fround : (x: number) => x;
   const eps = single ? 2 ** -23 : 2 ** -52;
   const high = 1 - eps;
   const row = new Float64Array(k);
-  const loss = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  return (i, y) => {
     // Under 8 terms numpy sums in order: written out here, where calling `round` per term costs ~30%.
     let sum = 0;
     for (let j = 0; j < k; j++) {
@@ -205,9 +200,8 @@ function rowLogLoss(proba: Probabilities, yTrue: Int32Array, n: number, k: numbe
       sum = single ? Math.fround(sum + p) : sum + p;
     }
     if (k >= 8) sum = numpySum(row, 0, k, round);
-    loss[i] = -Math.log(round(row[yTrue[i]!]! / sum));
-  }
-  return loss;
+    return -Math.log(round(row[y]! / sum));
+  };
 }
 
 /** numpy's pairwise summation (sequential under 8 terms, 8 partial sums up to 128, halves above). */
@@ -235,25 +229,16 @@ function numpySum(xs: Float64Array, start: number, n: number, round: (x: number)
  * column holding it (numpy's argmax), and its bin min(floor(confidence · 10), 9): bins [0, 0.1), …,
  * [0.8, 0.9), [0.9, 1], so a confidence of exactly 1 joins the top bin.
  */
-function calibrationRows(
-  proba: Probabilities,
-  yTrue: Int32Array,
-  n: number,
-  k: number,
-): { bin: Uint8Array; gap: Float64Array } {
-  const bin = new Uint8Array(n);
-  const gap = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let top = proba[i * k]!;
-    for (let j = 1; j < k; j++) {
-      if (proba[i * k + j]! > top) {
-        top = proba[i * k + j]!;
-        best = j;
-      }
+function argmaxRow(proba: Probabilities, i: number, k: number): number {
+  let best = 0;
+  let top = proba[i * k]!;
+  for (let j = 1; j < k; j++) {
+    if (proba[i * k + j]! > top) {
+      top = proba[i * k + j]!;
+      best = j;
     }
-    gap[i] = (best === yTrue[i] ? 1 : 0) - top;
-    bin[i] = Math.max(0, Math.min(Math.floor(top * ECE_BINS), ECE_BINS - 1));
   }
-  return { bin, gap };
+  return best;
 }
+
+const binOf = (top: number) => Math.max(0, Math.min(Math.floor(top * ECE_BINS), ECE_BINS - 1));

@@ -27,6 +27,7 @@ import {
   type Probabilities,
   type RowSums,
   type RowTerms,
+  rowTerms,
   scoredColumns,
 } from './classification-rows.ts';
 
@@ -121,7 +122,7 @@ export function preparedClassification(
   let terms: RowTerms | undefined;
   const prepared = proba && {
     columns: () => (columns ??= rankColumns(proba, yTrue, k)),
-    rows: () => (terms ??= rows.rowTerms()),
+    rows: () => (terms ??= rowTerms(proba, yTrue, k)),
   };
   const compute = (weights?: Float64Array): ClassificationReport => {
     const sums = weights ? rowSums(yTrue, yPred, k, weights, prepared?.rows()) : rows.unweightedSums();
