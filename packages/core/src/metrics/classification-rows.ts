@@ -40,15 +40,24 @@ export interface ColumnKeys {
   negatives: Uint32Array;
 }
 
-function concat(parts: Uint32Array[]): Uint32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+/** Keys kept in one array that grows by doubling: no array per batch, nothing to join at the end. */
+class KeyList {
+  data = new Uint32Array(0);
+  length = 0;
+
+  /** Room for `extra` more keys. */
+  reserve(extra: number): Uint32Array {
+    if (this.length + extra > this.data.length) {
+      const next = new Uint32Array(Math.max(this.data.length * 2, this.length + extra, 4096));
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    return this.data;
   }
-  return out;
+
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 // Binary ROC AUC scores proba column 1 only (roc_auc_score(y, P[:, 1])); multiclass scores every column.
@@ -61,10 +70,10 @@ export class ClassificationRows {
   private readonly sums: RowSums;
   private probabilities: 'float32' | 'float64' | 'none' | undefined;
   /**
-   * Per scored column, its keys by class, in parts; undefined unless the scores are float32 and
+   * Per scored column, its keys by class; undefined unless the scores are float32 and
    * none is NaN (rocAuc then ranks rows instead).
    */
-  private keys: { positives: Uint32Array[]; negatives: Uint32Array[] }[] | undefined;
+  private keys: { positives: KeyList; negatives: KeyList }[] | undefined;
 
   constructor(k: number) {
     if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2, got ${k}`);
@@ -109,7 +118,7 @@ export class ClassificationRows {
       sums.total += 1;
     }
     if (this.rows === 0 && kind === 'float32') {
-      this.keys = scoredColumns(k).map(() => ({ positives: [], negatives: [] }));
+      this.keys = scoredColumns(k).map(() => ({ positives: new KeyList(), negatives: new KeyList() }));
     }
     if (this.keys) this.keys = this.addKeys(this.keys, proba as Float32Array, yTrue);
     this.rows += n;
@@ -125,10 +134,11 @@ export class ClassificationRows {
       const c = columns[s]!;
       // Each key is written to both arrays and kept by one (its cursor moves): no branch on the class,
       // which is a coin flip per row. Hence one spare place at the end of each.
-      const pos = new Uint32Array(n + 1);
-      const neg = new Uint32Array(n + 1);
-      let p = 0;
-      let q = 0;
+      const { positives, negatives } = keys[s]!;
+      const pos = positives.reserve(n + 1);
+      const neg = negatives.reserve(n + 1);
+      let p = positives.length;
+      let q = negatives.length;
       for (let i = 0, j = c; i < n; i++, j += k) {
         const key = float32Key(bits[j]!);
         if (key === NAN_KEY) return undefined;
@@ -138,8 +148,8 @@ export class ClassificationRows {
         p += positive;
         q += 1 - positive;
       }
-      keys[s]!.positives.push(pos.slice(0, p));
-      keys[s]!.negatives.push(neg.slice(0, q));
+      positives.length = p;
+      negatives.length = q;
     }
     return keys;
   }
@@ -150,13 +160,13 @@ export class ClassificationRows {
     return { confusion: confusion.slice(), loss, gap: gap.slice(), total };
   }
 
-  /** Each scored column's keys by class, every row added; undefined where rocAuc must rank rows. */
+  /** Each scored column's keys by class, every row added (views: a sort in place keeps them, sorted); undefined where rocAuc must rank rows. */
   columnKeys(): ColumnKeys[] | undefined {
     const columns = scoredColumns(this.k);
     return this.keys?.map((keys, s) => ({
       column: columns[s]!,
-      positives: concat(keys.positives),
-      negatives: concat(keys.negatives),
+      positives: keys.positives.view(),
+      negatives: keys.negatives.view(),
     }));
   }
 }
