@@ -4,10 +4,12 @@ import { rng } from '../../../../test/support/scipy.ts';
 import { type SklearnClassification, sklearn } from '../../../../test/support/sklearn.ts';
 import {
   type ClassificationReport,
+  ClassificationRows,
   classificationMetrics,
   LABEL_METRICS,
   PROBABILITY_METRICS,
   prepareClassification,
+  preparedClassification,
 } from './classification.ts';
 
 /** Equal to 1e-6 relative, or 1e-12 absolute near 0; null (sklearn refused or undefined) must be NaN. */
@@ -264,6 +266,32 @@ describe('weights count rows', () => {
       assert.deepEqual(prepareClassification(input).compute(), prepareClassification(input).compute(ones));
       proba[k + 1] = Number.NaN; // a NaN score is a tie group of its own: the ranked sweep counts it
       assert.deepEqual(prepareClassification(input).compute(), prepareClassification(input).compute(ones));
+    }
+  });
+
+  it('rows taken in batch by batch give the same metrics as all at once, exactly', () => {
+    for (const [seed, n, k, float32] of [
+      [43, 5000, 3, true],
+      [44, 3000, 2, true],
+      [45, 2000, 4, false],
+    ] as const) {
+      const c = data(seed, n, k, { ties: true, float32 });
+      const proba = float32 ? Float32Array.from(c.proba) : Float64Array.from(c.proba);
+      const input = { yTrue: Int32Array.from(c.yTrue), yPred: Int32Array.from(c.yPred), k, proba };
+      const rows = new ClassificationRows(k);
+      for (let from = 0; from < n; from += 1024) {
+        const to = Math.min(n, from + 1024);
+        rows.add(
+          input.yTrue.subarray(from, to),
+          input.yPred.subarray(from, to),
+          proba.subarray(from * k, to * k),
+        );
+      }
+      const batched = preparedClassification(input, rows);
+      const whole = prepareClassification(input);
+      assert.deepEqual(batched.compute(), whole.compute());
+      const w = Float64Array.from(drawCounts(seed, n));
+      assert.deepEqual(batched.compute(w), whole.compute(w));
     }
   });
 

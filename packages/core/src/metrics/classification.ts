@@ -19,9 +19,19 @@
  * - Total weight 0 makes every metric NaN (scikit-learn divides by zero).
  */
 
-import { float32Key, NAN_KEY, sortDescending, sortKeys } from './argsort.ts';
+import { NAN_KEY, sortDescending, sortKeys } from './argsort.ts';
+import {
+  ClassificationRows,
+  type ColumnKeys,
+  ECE_BINS,
+  type Probabilities,
+  type RowSums,
+  type RowTerms,
+  rowTerms,
+  scoredColumns,
+} from './classification-rows.ts';
 
-export type Probabilities = Float32Array | Float64Array;
+export { ClassificationRows, ECE_BINS, type Probabilities };
 
 export interface ClassificationInput {
   /** True class of each row, 0..k−1. */
@@ -79,9 +89,6 @@ export interface PreparedClassification {
   compute(weights?: Float64Array): ClassificationReport;
 }
 
-/** Expected calibration error uses this many equal-width confidence bins over [0, 1]. */
-export const ECE_BINS = 10;
-
 export function classificationMetrics(
   input: ClassificationInput,
   weights?: Float64Array,
@@ -90,28 +97,45 @@ export function classificationMetrics(
 }
 
 export function prepareClassification(input: ClassificationInput): PreparedClassification {
+  const rows = new ClassificationRows(input.k);
+  rows.add(input.yTrue, input.yPred, input.proba);
+  return preparedClassification(input, rows);
+}
+
+/**
+ * prepareClassification's result from rows already taken in (in order, by `rows.add`, all of
+ * `input`'s rows and nothing else): what is left is the sorts for ROC AUC.
+ */
+export function preparedClassification(
+  input: ClassificationInput,
+  rows: ClassificationRows,
+): PreparedClassification {
   const { yTrue, yPred, k, proba } = input;
   const n = yTrue.length;
-  checkInput(input);
+  if (rows.rows !== n || rows.k !== k || yPred.length !== n || (proba && proba.length !== n * k)) {
+    throw new RangeError(`${rows.rows} rows of ${rows.k} classes taken in for ${n} rows of ${k}`);
+  }
   // Rows are ranked by score only when weights come (a bootstrap, a slice): every row once needs
   // only the sorted scores (unweightedAuc).
   let columns: RankedColumn[] | undefined;
+  // Each row's terms are needed whole only under weights; every row once has their sums already.
+  let terms: RowTerms | undefined;
   const prepared = proba && {
     columns: () => (columns ??= rankColumns(proba, yTrue, k)),
-    rows: rowTerms(proba, yTrue, n, k),
+    rows: () => (terms ??= rowTerms(proba, yTrue, k)),
   };
   const compute = (weights?: Float64Array): ClassificationReport => {
-    const sums = rowSums(yTrue, yPred, k, weights, prepared?.rows);
+    const sums = weights ? rowSums(yTrue, yPred, k, weights, prepared?.rows()) : rows.unweightedSums();
     const { scores, perClass } = labelScores(sums.confusion, k);
     if (prepared) {
-      const unranked = weights ? undefined : unweightedAuc(proba, yTrue, k);
+      const unranked = weights ? undefined : unweightedAuc(rows.columnKeys());
       scores.roc_auc = unranked ?? rocAuc(prepared.columns(), weights);
       scores.log_loss = sums.loss / sums.total;
       scores.ece = expectedCalibrationError(sums.gap, sums.total);
     }
     const cm = sums.confusion;
-    const rows = Array.from({ length: k }, (_, i) => Array.from(cm.subarray(i * k, (i + 1) * k)));
-    return { scores, confusion: rows, perClass };
+    const confusion = Array.from({ length: k }, (_, i) => Array.from(cm.subarray(i * k, (i + 1) * k)));
+    return { scores, confusion, perClass };
   };
   // Callers ask for every row once a few times (the report, the comparison, the bootstrap's centre), so
   // that is computed once and copied.
@@ -142,35 +166,15 @@ function copyReport({ scores, confusion, perClass }: ClassificationReport): Clas
   };
 }
 
-function checkInput({ yTrue, yPred, k, proba }: ClassificationInput): void {
-  const n = yTrue.length;
-  if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2, got ${k}`);
-  if (yPred.length !== n) throw new RangeError(`${yPred.length} predictions for ${n} rows`);
-  if (proba && proba.length !== n * k) throw new RangeError(`${proba.length} probabilities for ${n}×${k}`);
-  for (let i = 0; i < n; i++) {
-    const t = yTrue[i]!;
-    const p = yPred[i]!;
-    if (t < 0 || t >= k || p < 0 || p >= k) throw new RangeError(`row ${i}: class outside 0..${k - 1}`);
-  }
-}
-
-interface RowSums {
-  /** k×k, row-major: rows = true class, columns = predicted. */
-  confusion: Float64Array;
-  /** Σ w · log loss. */
-  loss: number;
-  /** Per calibration bin, Σ w · (correct − confidence). */
-  gap: Float64Array;
-  /** Σ w. */
-  total: number;
-}
-
-/** The weighted sums over rows in one pass; each sum adds in row order, as separate passes would. */
+/**
+ * The weighted sums over rows in one pass; each sum adds in row order, as separate passes would.
+ * (Every row once: ClassificationRows adds the same sums as the rows come.)
+ */
 function rowSums(
   yTrue: Int32Array,
   yPred: Int32Array,
   k: number,
-  weights?: Float64Array,
+  weights: Float64Array,
   rows?: RowTerms,
 ): RowSums {
   const cm = new Float64Array(k * k);
@@ -178,12 +182,12 @@ function rowSums(
   let loss = 0;
   let total = 0;
   if (!rows) {
-    for (let i = 0; i < yTrue.length; i++) cm[yTrue[i]! * k + yPred[i]!]! += weights ? weights[i]! : 1;
+    for (let i = 0; i < yTrue.length; i++) cm[yTrue[i]! * k + yPred[i]!]! += weights[i]!;
     return { confusion: cm, loss, gap, total };
   }
   const { loss: rowLoss, bin, gap: rowGap } = rows;
   for (let i = 0; i < yTrue.length; i++) {
-    const w = weights ? weights[i]! : 1;
+    const w = weights[i]!;
     cm[yTrue[i]! * k + yPred[i]!]! += w;
     loss += w * rowLoss[i]!;
     gap[bin[i]!]! += w * rowGap[i]!;
@@ -258,8 +262,7 @@ interface RankedColumn {
 
 // Binary ROC AUC scores proba column 1 only (roc_auc_score(y, P[:, 1])); multiclass scores every column.
 function rankColumns(proba: Probabilities, yTrue: Int32Array, k: number): RankedColumn[] {
-  const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
-  return columns.map((c) => rankColumn(proba, yTrue, k, c));
+  return scoredColumns(k).map((c) => rankColumn(proba, yTrue, k, c));
 }
 
 /**
@@ -269,40 +272,11 @@ function rankColumns(proba: Probabilities, yTrue: Int32Array, k: number): Ranked
  * number. Undefined for float64 scores or any NaN score (where each NaN row is a tie group of its
  * own, in row order), which rocAuc handles.
  */
-function unweightedAuc(proba: Probabilities, yTrue: Int32Array, k: number): number | undefined {
-  if (!(proba instanceof Float32Array)) return undefined;
-  const bits = new Uint32Array(proba.buffer, proba.byteOffset, proba.length);
-  const counts = new Int32Array(k);
-  for (let i = 0; i < yTrue.length; i++) counts[yTrue[i]!]!++;
-  const columns = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
+function unweightedAuc(columns: ColumnKeys[] | undefined): number | undefined {
+  if (!columns) return undefined;
   let sum = 0;
-  for (const c of columns) {
-    const auc = keyedAuc(bits, yTrue, k, c, counts[c]!);
-    if (auc === undefined) return undefined;
-    sum += auc;
-  }
+  for (const { positives, negatives } of columns) sum += sortedAuc(sortKeys(positives), sortKeys(negatives));
   return sum / columns.length;
-}
-
-/** One column's AUC from its keys, split by class and sorted; undefined at a NaN score. */
-function keyedAuc(bits: Uint32Array, yTrue: Int32Array, k: number, c: number, positives: number) {
-  const n = yTrue.length;
-  // Each key is written to both arrays and kept by one (its cursor moves): no branch on the class,
-  // which is a coin flip per row. Hence one spare place at the end of each.
-  const pos = new Uint32Array(positives + 1);
-  const neg = new Uint32Array(n - positives + 1);
-  let p = 0;
-  let q = 0;
-  for (let i = 0, j = c; i < n; i++, j += k) {
-    const key = float32Key(bits[j]!);
-    if (key === NAN_KEY) return undefined;
-    const positive = yTrue[i] === c ? 1 : 0;
-    pos[p] = key;
-    neg[q] = key;
-    p += positive;
-    q += 1 - positive;
-  }
-  return sortedAuc(sortKeys(pos.subarray(0, p)), sortKeys(neg.subarray(0, q)));
 }
 
 /** columnAuc's sums over the positives' and negatives' sorted keys (best score first). */
@@ -408,93 +382,6 @@ function distinctAuc({ order, positive }: RankedColumn, weights: Float64Array): 
     negatives += negative;
   }
   return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
-}
-
-/** What the weighted sums need of each row, found once: its log loss and its calibration bin and gap. */
-interface RowTerms {
-  loss: Float64Array;
-  bin: Uint8Array;
-  /** 1 if the row's argmax is its class, else 0; minus its confidence. */
-  gap: Float64Array;
-}
-
-function rowTerms(proba: Probabilities, yTrue: Int32Array, n: number, k: number): RowTerms {
-  return { loss: rowLogLoss(proba, yTrue, n, k), ...calibrationRows(proba, yTrue, n, k) };
-}
-
-/**
- * Each row's log loss as sklearn 1.2.1's log_loss(eps='auto', labels=range(k)) computes it: clip to
- * [eps, 1 − eps] with eps of the input's float type, renormalise the row, take −log of the true class.
- * For float32 input numpy clips, sums and divides in float32, so those steps round through Math.fround:
- * a confident correct row's loss is about 1e-7, where float32 rounding is the whole difference.
- */
-function rowLogLoss(proba: Probabilities, yTrue: Int32Array, n: number, k: number): Float64Array {
-  const single = proba instanceof Float32Array;
-  const round = single ? Math.fround : (x: number) => x;
-  const eps = single ? 2 ** -23 : 2 ** -52;
-  const high = 1 - eps;
-  const row = new Float64Array(k);
-  const loss = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    // Under 8 terms numpy sums in order: written out here, where calling `round` per term costs ~30%.
-    let sum = 0;
-    for (let j = 0; j < k; j++) {
-      const p = Math.min(Math.max(proba[i * k + j]!, eps), high);
-      row[j] = p;
-      sum = single ? Math.fround(sum + p) : sum + p;
-    }
-    if (k >= 8) sum = numpySum(row, 0, k, round);
-    loss[i] = -Math.log(round(row[yTrue[i]!]! / sum));
-  }
-  return loss;
-}
-
-/** numpy's pairwise summation (sequential under 8 terms, 8 partial sums up to 128, halves above). */
-function numpySum(xs: Float64Array, start: number, n: number, round: (x: number) => number): number {
-  if (n < 8) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s = round(s + xs[start + i]!);
-    return s;
-  }
-  if (n > 128) {
-    const half = Math.floor(n / 2) - (Math.floor(n / 2) % 8);
-    return round(numpySum(xs, start, half, round) + numpySum(xs, start + half, n - half, round));
-  }
-  const r = xs.slice(start, start + 8);
-  let i = 8;
-  for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] = round(r[j]! + xs[start + i + j]!);
-  const pair = (a: number, b: number) => round(r[a]! + r[b]!);
-  let s = round(round(pair(0, 1) + pair(2, 3)) + round(pair(4, 5) + pair(6, 7)));
-  for (; i < n; i++) s = round(s + xs[start + i]!);
-  return s;
-}
-
-/**
- * A row's confidence is its largest probability as given (not renormalised), its prediction the first
- * column holding it (numpy's argmax), and its bin min(floor(confidence · 10), 9): bins [0, 0.1), …,
- * [0.8, 0.9), [0.9, 1], so a confidence of exactly 1 joins the top bin.
- */
-function calibrationRows(
-  proba: Probabilities,
-  yTrue: Int32Array,
-  n: number,
-  k: number,
-): { bin: Uint8Array; gap: Float64Array } {
-  const bin = new Uint8Array(n);
-  const gap = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let top = proba[i * k]!;
-    for (let j = 1; j < k; j++) {
-      if (proba[i * k + j]! > top) {
-        top = proba[i * k + j]!;
-        best = j;
-      }
-    }
-    gap[i] = (best === yTrue[i] ? 1 : 0) - top;
-    bin[i] = Math.max(0, Math.min(Math.floor(top * ECE_BINS), ECE_BINS - 1));
-  }
-  return { bin, gap };
 }
 
 /** ECE = Σ_b (W_b / W) · |accuracy_b − confidence_b| = Σ_b |Σ w·correct − Σ w·confidence| / W. */

@@ -300,6 +300,17 @@ function xoshiroNext(s: Int32Array): number {
  * One resample's draw counts: as many draws with replacement as rows. xoshiroNext written out over
  * locals: this runs for every row of every resample. The same stream, number for number.
  */
+/**
+ * The rows with the generator moved on past `skip` resamples' draws (the state is a copy): from it,
+ * resampleDeltas makes resamples skip, skip + 1, …, the same as one run through all of them would.
+ */
+export function skipResamples(rows: BootstrapRows, skip: number): BootstrapRows {
+  const state = rows.state.slice();
+  const counts = new Float64Array(rows.m);
+  for (let b = 0; b < skip; b++) drawCounts(counts, state);
+  return { ...rows, state };
+}
+
 function drawCounts(counts: Float64Array, s: Int32Array): void {
   const m = counts.length;
   counts.fill(0);

@@ -6,6 +6,7 @@
 import { DataError } from '../../errors.ts';
 import type { Logger } from '../../platform/port.ts';
 import { resolveClasses } from './classes.ts';
+import type { EarlyMetrics } from './early-metrics.ts';
 import {
   type Comparison,
   compare,
@@ -44,6 +45,8 @@ export interface AnalyseOptions {
   log: Logger & { group<T>(title: string, fn: () => Promise<T>): Promise<T> };
   /** Where the comparison's resamples run; one that scoring started early saves its start-up. */
   resampler?: Resampler;
+  /** Classification metrics prepared while scoring, used when they hold for the final class order. */
+  early?: EarlyMetrics;
 }
 
 export async function analyse(scored: Scored, plan: Plan, o: AnalyseOptions): Promise<Analysis> {
@@ -72,7 +75,7 @@ export async function analyse(scored: Scored, plan: Plan, o: AnalyseOptions): Pr
     outcomes.length > 1
       ? resampler.run(outcomes[0]!, outcomes[1]!, regression, { resamples: o.resamples, seed: o.seed })
       : resampler.close();
-  const measured = outcomes.map((x) => measure(x, regression));
+  const measured = (classes && o.early?.take(outcomes, names)) ?? outcomes.map((x) => measure(x, regression));
   const qualities = measured.map((m) => quality(m, names));
   const comparison =
     measured.length > 1

@@ -52,8 +52,7 @@ export function resolveClasses(
 ): Classes {
   const width = models.find((m) => m.predictions.classes !== undefined)?.predictions.classes;
   const names = classLabels.length ? [...classLabels] : inferNames(dictionary.keys, width);
-  const index = new Map(names.map((n, i) => [normalised(n), i]));
-  const remap = Int32Array.from(dictionary.keys, (k) => index.get(k) ?? -1);
+  const remap = Int32Array.from(dictionary.keys, classIndex(names));
   const unknown = dictionary.keys.filter((_, code) => remap[code] === -1);
   if (unknown.length) {
     throw new DataError(
@@ -85,6 +84,12 @@ export function resolveClasses(
 }
 
 const normalised = (n: string) => (isNumericKey(n) ? String(Number(n)) : n);
+
+/** A dictionary key's index among class names (-1: not among them). */
+export function classIndex(names: readonly string[]): (key: string) => number {
+  const index = new Map(names.map((n, i) => [normalised(n), i]));
+  return (key) => index.get(key) ?? -1;
+}
 
 function inferNames(keys: readonly string[], width: number | undefined): string[] {
   const numeric = keys.filter(isNumericKey);
@@ -138,7 +143,7 @@ function predictedClasses(
 }
 
 /** Codes through a lookup table, in a plain loop: this runs over every row of every model. */
-function recode(codes: Int32Array, remap: Int32Array): Int32Array {
+export function recode(codes: Int32Array, remap: Int32Array): Int32Array {
   const out = new Int32Array(codes.length);
   for (let i = 0; i < codes.length; i++) out[i] = remap[codes[i]!]!;
   return out;

@@ -4,7 +4,11 @@
  * goes through the same prepared computation, with weights doing the work of resampling and
  * slicing, so a metric means the same thing in every table.
  */
-import { type ClassificationReport, prepareClassification } from '../../metrics/classification.ts';
+import {
+  type ClassificationReport,
+  type PreparedClassification,
+  prepareClassification,
+} from '../../metrics/classification.ts';
 import {
   type BootstrapRows,
   bootstrapIntervals,
@@ -56,19 +60,22 @@ export function prepare(o: Outcome, regression: boolean): Prepared {
     const p = prepareRegression(o.truth as Float64Array, o.predicted as Float64Array);
     return { compute: (w) => ({ scores: p.compute(w) }) };
   }
-  const p = prepareClassification({
-    yTrue: o.truth as Int32Array,
-    yPred: o.predicted as Int32Array,
-    k: o.k,
-    proba: o.proba,
-  });
-  return {
-    compute: (w) => {
-      const report = p.compute(w);
-      return { scores: report.scores, report };
-    },
-  };
+  return wrapClassification(
+    prepareClassification({
+      yTrue: o.truth as Int32Array,
+      yPred: o.predicted as Int32Array,
+      k: o.k,
+      proba: o.proba,
+    }),
+  );
 }
+
+export const wrapClassification = (p: PreparedClassification): Prepared => ({
+  compute: (w) => {
+    const report = p.compute(w);
+    return { scores: report.scores, report };
+  },
+});
 
 export const numbers = (scores: object): Scores =>
   Object.fromEntries(Object.entries(scores).filter(([, v]) => typeof v === 'number')) as Scores;

@@ -4,7 +4,7 @@
  * JOB as its data, once the job's rows arrive.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { type BootstrapRows, resampleDeltas } from '../../metrics/paired.ts';
+import { type BootstrapRows, resampleDeltas, skipResamples } from '../../metrics/paired.ts';
 import { deltaStatistic, numbers, type Outcome, prepare, type Resampled } from './measure.ts';
 
 export const WORKER_URL = import.meta.url;
@@ -16,6 +16,8 @@ export interface ResampleJob {
   baseline: Outcome;
   regression: boolean;
   rows: BootstrapRows;
+  /** The resamples first, first + 1, …, first + resamples − 1 of the bootstrap's run. */
+  first: number;
   resamples: number;
 }
 
@@ -27,7 +29,8 @@ export function resample(job: ResampleJob): Resampled {
   const names = Object.keys(numbers(a.compute().scores)).filter((m) => m in scoresB);
   const statistic = deltaStatistic(a, b, names);
   const center = statistic();
-  const draws = resampleDeltas(statistic, names, job.rows, job.resamples);
+  const rows = job.first > 0 ? skipResamples(job.rows, job.first) : job.rows;
+  const draws = resampleDeltas(statistic, names, rows, job.resamples);
   return { rows: job.rows, names, center, draws };
 }
 

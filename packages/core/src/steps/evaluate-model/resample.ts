@@ -12,8 +12,13 @@ import type { ResampleJob } from './resample-worker.ts';
 /** Below this many rows the full-sample metrics take less than starting a worker does. */
 export const WORKER_FROM = 100_000;
 
+/** The worker's share of the resamples; this thread makes the rest once its own metrics are done. */
+const WORKER_SHARE = 0.6;
+
 export class Resampler {
   private worker: Promise<Worker | undefined> | undefined;
+  /** The worker once started. */
+  private ready: Worker | undefined;
   private exited = false;
   private readonly rowsForWorker: number;
 
@@ -31,6 +36,7 @@ export class Resampler {
         worker.once('exit', () => {
           this.exited = true;
         });
+        this.ready = worker;
         return worker;
       },
       () => undefined,
@@ -47,16 +53,33 @@ export class Resampler {
     const n = model.truth.length;
     const rows = n >= this.rowsForWorker ? bootstrapPlan(n, options) : undefined;
     if (!rows?.subset) return this.close();
+    // The worker takes the first share; this thread, once its own metrics are done (this part runs
+    // when analyse awaits), the rest, so both cores resample. The worker started sooner, so it gets more.
+    const shared = Math.ceil(options.resamples * WORKER_SHARE);
     const job: ResampleJob = {
       model: pick(model, rows.subset),
       baseline: pick(baseline, rows.subset),
       regression,
       rows,
-      resamples: options.resamples,
+      first: 0,
+      resamples: shared,
     };
     this.warm();
-    const worker = await this.worker;
-    if (!worker || this.exited) return undefined;
+    // A worker started while scoring gets its job now, before this thread's own metrics.
+    const theirs = this.ready
+      ? this.post(this.ready, job)
+      : this.worker!.then((w) => (w ? this.post(w, job) : undefined));
+    const { resample } = await import('./resample-worker.ts');
+    const ours = resample({ ...job, first: shared, resamples: options.resamples - shared });
+    const done = await theirs;
+    if (!done) return undefined;
+    // Resamples in order, the worker's first: the draws a single run would make.
+    for (const [name, values] of ours.draws) done.draws.get(name)?.push(...values);
+    return done;
+  }
+
+  private post(worker: Worker, job: ResampleJob): Promise<Resampled | undefined> {
+    if (this.exited) return Promise.resolve(undefined);
     worker.ref();
     return new Promise((resolve) => {
       worker.once('message', (done: Resampled) => {

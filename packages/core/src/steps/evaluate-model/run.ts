@@ -16,6 +16,7 @@ import { renderMarkdown } from '../../report/markdown.ts';
 import type { StepOutcome } from '../types.ts';
 import { analyse, gateValues } from './analyse.ts';
 import { checkLabelKinds } from './classes.ts';
+import { EarlyMetrics, type ScoredSoFar } from './early-metrics.ts';
 import { numbers } from './measure.ts';
 import { parsePerturbations } from './perturbations.ts';
 import { gateNames, planEvaluation } from './plan.ts';
@@ -59,7 +60,7 @@ export async function run(
   // The comparison's resamples get a worker, started while scoring once the rows are many.
   const resampler = new Resampler();
   const comparing = opened.length > 1 && inputs['bootstrap-samples'] > 0;
-  const onRows = (rows: number) => comparing && rows >= WORKER_FROM && resampler.warm();
+  const early = new EarlyMetrics(inputs['class-labels']);
   try {
     const plan = await planEvaluation(engine, source, inputs, opened);
     const classLabels = inputs['class-labels'];
@@ -68,6 +69,11 @@ export async function run(
     const perturbations = parsePerturbations(inputs.robustness, plan.models[0]!.feeds.features);
     const stats = perturbations.length ? await moments(engine, source, plan.features) : undefined;
     const seed = inputs.seed;
+    // Each model's metrics are prepared as the batches come, while the reader keeps the main thread waiting.
+    const onBatch = (seen: ScoredSoFar) => {
+      if (comparing && seen.rows >= WORKER_FROM) resampler.warm();
+      if (plan.kind === 'classification') early.add(seen);
+    };
 
     const scored = await platform.group(`Scoring ${displayName(source)}`, () =>
       scoreAll(
@@ -81,7 +87,7 @@ export async function run(
           ...(stats && { stats }),
           seed,
           ...(classLabels.length && { classNames: classLabels }),
-          onRows,
+          onBatch,
         },
         platform,
       ),
@@ -98,6 +104,7 @@ export async function run(
       seed,
       log: platform,
       resampler,
+      early,
     });
     const { task, names, qualities, speeds, comparison, robustness, slices, outcomes } = analysis;
     const values = gateValues(analysis);

@@ -12,6 +12,7 @@ import { Growable } from '../../onnx/growable.ts';
 import { ModelRunner, type Predictions } from '../../onnx/predict.ts';
 import type { Ort } from '../../onnx/session.ts';
 import type { Logger } from '../../platform/port.ts';
+import type { ScoredSoFar } from './early-metrics.ts';
 import type { FeatureStats, Perturbation } from './perturbations.ts';
 import { perturber } from './perturbations.ts';
 import type { Plan } from './plan.ts';
@@ -42,8 +43,8 @@ export interface ScoreOptions {
   seed: number;
   /** Class names by index, for integer label outputs of models trained on string labels. */
   classNames?: readonly string[];
-  /** Told the rows scored so far after each batch. */
-  onRows?: (rows: number) => void;
+  /** Shown what is kept of the rows scored so far after each batch (views: valid until the next). */
+  onBatch?: (seen: ScoredSoFar) => void;
 }
 
 export async function scoreAll(
@@ -108,7 +109,12 @@ export async function scoreAll(
     for (const p of perturbed) await p.runner.run({ rows: batch.rows, features: p.apply(batch.features) });
     rows += batch.rows;
     progress(rows);
-    options.onRows?.(rows);
+    options.onBatch?.({
+      rows,
+      truth: labels.values(),
+      classes,
+      predictions: runners.map((r) => r.predictions()),
+    });
   }
   return {
     rows,
