@@ -297,10 +297,6 @@ function xoshiroNext(s: Int32Array): number {
 }
 
 /**
- * One resample's draw counts: as many draws with replacement as rows. xoshiroNext written out over
- * locals: this runs for every row of every resample. The same stream, number for number.
- */
-/**
  * The rows with the generator moved on past `skip` resamples' draws (the state is a copy): from it,
  * resampleDeltas makes resamples skip, skip + 1, …, the same as one run through all of them would.
  */
@@ -311,6 +307,10 @@ export function skipResamples(rows: BootstrapRows, skip: number): BootstrapRows 
   return { ...rows, state };
 }
 
+/**
+ * One resample's draw counts: as many draws with replacement as rows. xoshiroNext written out over
+ * locals: this runs for every row of every resample. The same stream, number for number.
+ */
 function drawCounts(counts: Float64Array, s: Int32Array): void {
   const m = counts.length;
   counts.fill(0);
