@@ -66,18 +66,19 @@ Every figure is a ratio measured in the same run; wall time and peak RSS come fr
 1,000,000 rows × 20 columns (14 numeric, 6 categorical; ${(statSync(join(work, 'validate-data', 'data.csv')).size / 2 ** 20).toFixed(0)} MiB of CSV) and a drifted reference of
 the same size; a contract with a rule on every column and drift on every column (\`auto\`, so PSI
 on numbers and Jensen–Shannon on categories at this size), plus the profile of every column.
+Median of ${vd.rounds} interleaved rounds (the range in brackets).
 
 | run | wall | peak RSS |
 | --- | ---: | ---: |
-| modelship validate-data (bundled CLI, cold process) | ${s(vd.ours.seconds)} | ${mib(vd.ours.peakMiB)} |
-| pandas + scipy, the same checks and tests | ${s(vd.peer.seconds)} | ${mib(vd.peer.peakMiB)} |
-| floor: DuckDB \`count(*)\` over the data file, cold process | ${s(vd.floor.seconds)} | ${mib(vd.floor.peakMiB)} |
-| floor over both files (data and reference) | ${s(vd.floorBoth.seconds)} | ${mib(vd.floorBoth.peakMiB)} |
+| modelship validate-data (bundled CLI, cold process) | ${s(vd.ours.seconds)} (${vd.ranges.ours}) | ${mib(vd.peakMiB)} |
+| pandas + scipy, the same checks and tests | ${s(vd.peer.seconds)} (${vd.ranges.peer}) | ${mib(vd.peer.peakMiB)} |
+| floor: DuckDB \`count(*)\` over the data file, cold process | ${s(vd.floor.seconds)} (${vd.ranges.floor}) | ${mib(vd.floor.peakMiB)} |
+| floor over both files (data and reference) | ${s(vd.floorBoth.seconds)} (${vd.ranges.floorBoth}) | ${mib(vd.floorBoth.peakMiB)} |
 ${wideRows(vd, s, mib)}
 
-- vs pandas: **${vd.vsPeer.toFixed(1)}× faster** (target ≥ 5×).
-- vs the floor: **${vd.vsFloor.toFixed(1)}×** the single-file scan (target ≤ 3×); ${vd.vsFloorBoth.toFixed(1)}× the scan of both files it must read.
-- peak RSS: **${mib(vd.ours.peakMiB)}** (target < 1536 MiB).
+- vs pandas: **${vd.vsPeer.toFixed(1)}× faster** (target ≥ 5×), round by round ${vd.ranges.vsPeer}×.
+- vs the floor: **${vd.vsFloor.toFixed(1)}×** the single-file scan (target ≤ 3×), round by round ${vd.ranges.vsFloor}×; ${vd.vsFloorBoth.toFixed(1)}× the scan of both files it must read.
+- peak RSS: **${mib(vd.peakMiB)}**, the highest of the rounds (target < 1536 MiB).
 - both found drift in: ${vd.drifted || 'none'} (pandas: ${vd.peerFailed || 'none'}).
 - wide file: **${vd.wide.vsFloor.toFixed(1)}×** its \`count(*)\` scan (target: seconds, not minutes).
 

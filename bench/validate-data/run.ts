@@ -2,48 +2,71 @@
  * bench/validate-data: modelship validate-data end to end (the bundled CLI, cold process) on
  * 1M × 20 with a drifted 1M reference, against pandas + scipy doing the same checks and tests,
  * and against the floor of DuckDB scanning the file once. All in one run, as ratios. Then a wide
- * file (10,000 columns × 200 rows) against the same floor over that file.
+ * file (10,000 columns × 200 rows) against the same floor over that file. The 1M runs are
+ * interleaved over `rounds` rounds: each figure is the median run, with the range beside it.
+ *
+ * Run alone: node bench/validate-data/run.ts [rounds=3] (prints the figures; RESULTS.md is left alone).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI } from '../../test/support/run.ts';
-import { measure } from '../measure.ts';
+import { type Measured, measure } from '../measure.ts';
 import { generate } from './generate.ts';
 import { generateWide, WIDE_COLUMNS, WIDE_ROWS } from './wide.ts';
 
-export async function benchValidateData(root: string, work: string) {
+export async function benchValidateData(root: string, work: string, rounds = 3) {
   const { data, reference, contract } = await generate(join(work, 'validate-data'));
   const node = process.execPath;
-  const ours = measure(
-    node,
-    [
-      CLI,
-      'validate-data',
-      '--data',
-      data,
-      '--reference',
-      reference,
-      '--contract',
-      contract,
-      '--report',
-      join(work, 'vd-report.json'),
-      '--fail-on',
-      'never',
-    ],
-    root,
-  );
-  if (ours.code !== 0) throw new Error(`validate-data exited ${ours.code}`);
-  const peer = measure(
-    '/usr/bin/python3',
-    [join(root, 'bench', 'validate-data', 'peer.py'), data, reference],
-    root,
-  );
-  if (peer.code !== 0) throw new Error(`pandas peer exited ${peer.code}`);
-  const floor = measure(node, [join(root, 'bench', 'validate-data', 'floor.ts'), data], root);
-  const floorBoth = measure(node, [join(root, 'bench', 'validate-data', 'floor.ts'), data, reference], root);
+  const runs = {
+    ours: [] as Measured[],
+    peer: [] as Measured[],
+    floor: [] as Measured[],
+    floorBoth: [] as Measured[],
+  };
+  for (let r = 0; r < rounds; r++) {
+    const ours = measure(
+      node,
+      [
+        CLI,
+        'validate-data',
+        '--data',
+        data,
+        '--reference',
+        reference,
+        '--contract',
+        contract,
+        '--report',
+        join(work, 'vd-report.json'),
+        '--fail-on',
+        'never',
+      ],
+      root,
+    );
+    if (ours.code !== 0) throw new Error(`validate-data exited ${ours.code}`);
+    const peer = measure(
+      '/usr/bin/python3',
+      [join(root, 'bench', 'validate-data', 'peer.py'), data, reference],
+      root,
+    );
+    if (peer.code !== 0) throw new Error(`pandas peer exited ${peer.code}`);
+    const floor = measure(node, [join(root, 'bench', 'validate-data', 'floor.ts'), data], root);
+    const floorBoth = measure(
+      node,
+      [join(root, 'bench', 'validate-data', 'floor.ts'), data, reference],
+      root,
+    );
+    runs.ours.push(ours);
+    runs.peer.push(peer);
+    runs.floor.push(floor);
+    runs.floorBoth.push(floorBoth);
+  }
+  const [ours, peer, floor, floorBoth] = [runs.ours, runs.peer, runs.floor, runs.floorBoth].map(
+    medianRun,
+  ) as [Measured, Measured, Measured, Measured];
   const out = JSON.parse(ours.stdout);
   const wide = await benchWide(root, work);
   return {
+    rounds,
     wide,
     rows: out.rows,
     drifted: out['drifted-columns'],
@@ -55,7 +78,26 @@ export async function benchValidateData(root: string, work: string) {
     vsPeer: peer.seconds / ours.seconds,
     vsFloor: ours.seconds / floor.seconds,
     vsFloorBoth: ours.seconds / floorBoth.seconds,
+    ranges: {
+      ours: range(runs.ours),
+      peer: range(runs.peer),
+      floor: range(runs.floor),
+      floorBoth: range(runs.floorBoth),
+      vsPeer: range(runs.ours.map((o, i) => ({ seconds: runs.peer[i]!.seconds / o.seconds }))),
+      vsFloor: range(runs.ours.map((o, i) => ({ seconds: o.seconds / runs.floor[i]!.seconds }))),
+    },
+    peakMiB: Math.max(...runs.ours.map((o) => o.peakMiB)),
   };
+}
+
+/** The run of median wall time (the lower middle one of an even count). */
+function medianRun(runs: Measured[]): Measured {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)]!;
+}
+
+function range(runs: { seconds: number }[]): string {
+  const xs = runs.map((r) => r.seconds);
+  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 }
 
 /** The wide file: every column profiled, against DuckDB's count(*) over the same file. */
@@ -84,4 +126,10 @@ export function wideRows(vd: Result, s: (x: number) => string, mib: (x: number) 
     `| modelship validate-data, ${w.columns.toLocaleString('en-US')} columns × ${w.rows} rows (every column profiled) | ${s(w.ours.seconds)} | ${mib(w.ours.peakMiB)} |`,
     `| floor: DuckDB \`count(*)\` over the wide file, cold process | ${s(w.floor.seconds)} | ${mib(w.floor.peakMiB)} |`,
   ].join('\n');
+}
+
+if (import.meta.main) {
+  const root = join(import.meta.dirname, '..', '..');
+  const vd = await benchValidateData(root, join(root, 'bench', '.work'), Number(process.argv[2] ?? 3));
+  console.log(JSON.stringify(vd, (k, v) => (k === 'stdout' || k === 'stderr' ? undefined : v), 1));
 }
