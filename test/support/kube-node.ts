@@ -222,13 +222,7 @@ async function bringUp(
   await createCgroupRoot(l.cgroupRoot);
   await setSysctl('net/ipv4/ip_forward', '1');
 
-  const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const [etcdClient, etcdPeer, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const etcdUrl = `http://127.0.0.1:${etcdClient}`;
   await start('etcd', 'etcd', [
     '--name=modelship',
@@ -281,10 +275,12 @@ async function bringUp(
   const api = await kubeApi(server, { ca: pki.ca, ...pki.clients.admin });
   await ready('kube-apiserver', () => api.raw('GET', '/readyz').then((r) => r.status === 200));
 
-  const common = ['--bind-address=127.0.0.1', '--port=0', '--leader-elect=false', '--profiling=false'];
+  // No port for the controller manager and the scheduler: nothing reads their health endpoints, and
+  // a free port picked here can be taken before they bind it (the scheduler then exits, and every
+  // pod stays Pending).
+  const common = ['--port=0', '--secure-port=0', '--leader-elect=false', '--profiling=false'];
   await start('kube-controller-manager', join(bin, 'kube-controller-manager'), [
     ...common,
-    `--secure-port=${kcmPort}`,
     `--kubeconfig=${kubeconfigs['controller-manager']}`,
     `--authentication-kubeconfig=${kubeconfigs['controller-manager']}`,
     `--authorization-kubeconfig=${kubeconfigs['controller-manager']}`,
@@ -297,7 +293,6 @@ async function bringUp(
   ]);
   await start('kube-scheduler', join(bin, 'kube-scheduler'), [
     ...common,
-    `--secure-port=${schedPort}`,
     `--kubeconfig=${kubeconfigs.scheduler}`,
     `--authentication-kubeconfig=${kubeconfigs.scheduler}`,
     `--authorization-kubeconfig=${kubeconfigs.scheduler}`,
@@ -341,6 +336,10 @@ async function bringUp(
   await ready('kube-controller-manager', () =>
     api.raw('GET', '/api/v1/namespaces/default/serviceaccounts/default').then((r) => r.status === 200),
   );
+  // The scheduler has no readiness of its own to wait for: it must at least still be running.
+  for (const [name, d] of daemons)
+    if (d.child.exitCode !== null || d.child.signalCode)
+      throw new Error(`${name} exited while the node started:\n${tail(d.logs(), 40)}`);
   await writeFile(join(dir, 'node.json'), JSON.stringify(handleOf(node), null, 2));
   return node;
 }
