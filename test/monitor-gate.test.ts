@@ -137,6 +137,9 @@ async function prometheusFor(t: TestContext, node: KubeNode, ns: string): Promis
 const ANALYSIS = {
   app: 'iris',
   'stable-version': 'v1',
+  // Seven analyses start at once beside the load: on a loaded machine their cold starts can starve
+  // the load for the first seconds, leaving an interval with too few requests to judge.
+  'initial-delay': '5s',
   interval: '6s',
   count: '3',
   'min-samples': '5',
