@@ -77,6 +77,11 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** `min–max` of the figures, two decimals: the spread beside a median. */
+export function range(xs: number[]): string {
+  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+}
+
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these. */
 const TICKS = 100;
 

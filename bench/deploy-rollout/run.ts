@@ -17,7 +17,7 @@ import { serveImage } from '../../test/support/kube-deploy.ts';
 import type { KubeNode } from '../../test/support/kube-node.ts';
 import { cleanEnv, NODE } from '../../test/support/run.ts';
 import { type BenchHooks, bundleCli, ok, onKubeNode } from '../kube.ts';
-import { measureAsync, median } from '../measure.ts';
+import { measureAsync, median, range } from '../measure.ts';
 
 const REPLICAS = 3;
 const OURS = 'bench-ms';
@@ -178,7 +178,6 @@ function readReport(path: string): Report {
 }
 
 const s = (x: number) => `${x.toFixed(2)} s`;
-const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 
 export function deployRolloutMarkdown(b: DeployRolloutBench): string {
   return `## deploy-rollout (bench/deploy-rollout)

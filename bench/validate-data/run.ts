@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI } from '../../test/support/run.ts';
-import { type Measured, measure } from '../measure.ts';
+import { type Measured, measure, range } from '../measure.ts';
 import { generate } from './generate.ts';
 import { generateWide, WIDE_COLUMNS, WIDE_ROWS } from './wide.ts';
 
@@ -79,12 +79,12 @@ export async function benchValidateData(root: string, work: string, rounds = 3) 
     vsFloor: ours.seconds / floor.seconds,
     vsFloorBoth: ours.seconds / floorBoth.seconds,
     ranges: {
-      ours: range(runs.ours),
-      peer: range(runs.peer),
-      floor: range(runs.floor),
-      floorBoth: range(runs.floorBoth),
-      vsPeer: range(runs.ours.map((o, i) => ({ seconds: runs.peer[i]!.seconds / o.seconds }))),
-      vsFloor: range(runs.ours.map((o, i) => ({ seconds: o.seconds / runs.floor[i]!.seconds }))),
+      ours: range(runs.ours.map((r) => r.seconds)),
+      peer: range(runs.peer.map((r) => r.seconds)),
+      floor: range(runs.floor.map((r) => r.seconds)),
+      floorBoth: range(runs.floorBoth.map((r) => r.seconds)),
+      vsPeer: range(runs.ours.map((o, i) => runs.peer[i]!.seconds / o.seconds)),
+      vsFloor: range(runs.ours.map((o, i) => o.seconds / runs.floor[i]!.seconds)),
     },
     peakMiB: Math.max(...runs.ours.map((o) => o.peakMiB)),
   };
@@ -93,11 +93,6 @@ export async function benchValidateData(root: string, work: string, rounds = 3) 
 /** The run of median wall time (the lower middle one of an even count). */
 function medianRun(runs: Measured[]): Measured {
   return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)]!;
-}
-
-function range(runs: { seconds: number }[]): string {
-  const xs = runs.map((r) => r.seconds);
-  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 }
 
 /** The wide file: every column profiled, against DuckDB's count(*) over the same file. */
