@@ -6,8 +6,12 @@ import { otherProfiles } from './profile.ts';
 import { SortedColumns } from './sorted-columns.ts';
 
 /** What DuckDB itself gives: the column's non-null values in `ORDER BY` order. */
-const orderBy = (engine: Engine, table: string, column: string) =>
-  engine.doubles(`SELECT "${column}"::DOUBLE FROM ${table} WHERE "${column}" IS NOT NULL ORDER BY 1`, 0);
+const orderBy = async (engine: Engine, table: string, column: string) => {
+  const [values] = await engine.lists(
+    `SELECT list("${column}"::DOUBLE ORDER BY "${column}"::DOUBLE) FILTER (WHERE "${column}" IS NOT NULL) FROM ${table}`,
+  );
+  return values!;
+};
 
 describe('SortedColumns', () => {
   it('fetches a wide table in batches with the same values and order as ORDER BY', async (t) => {

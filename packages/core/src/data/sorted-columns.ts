@@ -1,15 +1,17 @@
 /**
  * Sorted non-null values of numeric columns, one column at a time, in the order they are asked
- * for. Columns are read from DuckDB unsorted, several per query (as many as fit a budget of
- * cells), and sorted here by a radix sort: a DuckDB `ORDER BY` per column cost about twice as
+ * for. Columns are read from DuckDB unsorted, a long one as a list, short ones several per query
+ * (as many as fit a budget of cells), and sorted here by a radix sort: a DuckDB `ORDER BY` per column cost about twice as
  * much on a million rows, and one query per column costs columns × width to bind, which took
  * minutes on a 10,000-column file. While one batch is sorted, the next is already being read.
  */
 import { sortAscending } from '../metrics/statistics/sort.ts';
-import { type Engine, ident } from './engine.ts';
+import { appendValid, type DoubleVector, type Engine, ident } from './engine.ts';
 
 /** Cells fetched per query: bounds the memory a batch holds (8 bytes a cell, two batches held). */
 const BATCH_CELLS = 4_000_000;
+/** Rows from which a column is a query of its own, read as one list. */
+const LONG_COLUMN = 500_000;
 
 export class SortedColumns {
   private readonly batchOf = new Map<string, number>();
@@ -29,7 +31,7 @@ export class SortedColumns {
     this.table = table;
     this.rows = rows;
     this.sorted = sorted;
-    const size = Math.max(1, Math.floor(BATCH_CELLS / Math.max(rows, 1)));
+    const size = rows >= LONG_COLUMN ? 1 : Math.max(1, Math.floor(BATCH_CELLS / Math.max(rows, 1)));
     for (let i = 0; i < columns.length; i += size) {
       const batch = columns.slice(i, i + size);
       for (const c of batch) this.batchOf.set(c, this.batches.length);
@@ -65,8 +67,16 @@ export class SortedColumns {
   }
 
   private async fetch(columns: string[]): Promise<Map<string, Float64Array>> {
-    const select = columns.map((c) => `${ident(c)}::DOUBLE`).join(', ');
-    const result = await this.engine.stream(`SELECT ${select} FROM ${ident(this.table)}`);
+    const select = columns.map((c) => `${ident(c)}::DOUBLE`);
+    if (this.rows >= LONG_COLUMN) {
+      // A long column comes as one list, built whole inside DuckDB on its own threads while
+      // JavaScript sorts the one before: a stream of chunks only moves when this thread asks for
+      // the next 2,048 rows, so under load the read waited on the sort instead of overlapping it.
+      const [values] = await this.engine.lists(`SELECT list(${select[0]}) FROM ${ident(this.table)}`);
+      return new Map([[columns[0]!, values!]]);
+    }
+    // Many short columns stream: a list aggregate per column cost twice the projection.
+    const result = await this.engine.stream(`SELECT ${select.join(', ')} FROM ${ident(this.table)}`);
     const values = columns.map(() => new Float64Array(this.rows));
     const counts = new Array<number>(columns.length).fill(0);
     for (;;) {
@@ -79,29 +89,3 @@ export class SortedColumns {
     return new Map(columns.map((c, j) => [c, values[j]!.subarray(0, counts[j])]));
   }
 }
-
-/** What a DOUBLE vector of @duckdb/node-api holds: its items, and a validity bitmask or null (all valid). */
-interface DoubleVector {
-  items: Float64Array;
-  validity: { data: BigUint64Array | null };
-}
-
-/** Appends the vector's non-null items to `out` at `n`; returns the new count. */
-function appendValid(vector: DoubleVector, out: Float64Array, n: number): number {
-  const { items } = vector;
-  const mask = vector.validity.data;
-  if (!mask) {
-    out.set(items, n);
-    return n + items.length;
-  }
-  // Bit i of the 64-bit words is row i; read as bytes to stay clear of BigInt.
-  const bytes = new Uint8Array(mask.buffer, mask.byteOffset, mask.byteLength);
-  for (let r = 0; r < items.length; r++) {
-    if (bytes[byteOf(r)]! & (1 << (r & 7))) out[n++] = items[r]!;
-  }
-  return n;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-/** The byte of a validity mask that holds row r's bit. */
-const byteOf = LITTLE_ENDIAN ? (r: number) => r >>> 3 : (r: number) => (r & ~63) / 8 + 7 - ((r >>> 3) & 7);

@@ -3,10 +3,10 @@
  * optionally gzip-compressed. Resolved to a sorted list of files of one format.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { glob, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { DataError } from '../errors.ts';
+import { sha256File } from '../oci/digest.ts';
 import { literal } from './engine.ts';
 
 export type Format = 'csv' | 'parquet' | 'json';
@@ -86,19 +86,13 @@ export async function resolveSource(spec: string, what: string): Promise<Source>
   };
 }
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /**
  * sha256 of the bytes. One file: its plain sha256 (what `sha256sum` prints). Several: the
  * sha256 of their `sha256sum`-style lines, with paths relative to the working directory, so
  * the digest is stable for the same files wherever the checkout lives.
  */
 export async function digestSource(source: Source): Promise<string> {
-  const sums = await Promise.all(source.files.map(sha256File));
+  const sums = (await Promise.all(source.files.map(sha256File))).map((d) => d.digest.slice('sha256:'.length));
   if (sums.length === 1) return `sha256:${sums[0]}`;
   const lines = source.files.map((f, i) => `${sums[i]}  ${relative(process.cwd(), f)}\n`).join('');
   return `sha256:${createHash('sha256').update(lines).digest('hex')}`;

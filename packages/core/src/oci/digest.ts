@@ -5,8 +5,7 @@
  * size, mtime in ns) in one JSON file in the tool cache.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.ts';
 import { cacheRoot } from '../platform/native.ts';
@@ -27,10 +26,20 @@ export function sha256Bytes(data: Buffer | string): string {
 
 export async function sha256File(path: string): Promise<Digested> {
   const hash = createHash('sha256');
+  // One buffer, read into again and again: a read stream allocates a new one per chunk, and
+  // faulting in those pages cost more than the hashing (0.47 CPU-s against 0.14 on 127 MB).
+  const file = await open(path, 'r');
+  const buffer = Buffer.allocUnsafe(CHUNK);
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await file.close();
   }
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }

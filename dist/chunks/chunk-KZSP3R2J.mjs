@@ -1,2 +1,0 @@
-import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
-var UNITS=["KiB","MiB","GiB","TiB","PiB"];function formatBytes(bytes){if(!Number.isFinite(bytes))return`${bytes} B`;let sign=bytes<0?"-":"",value=Math.abs(bytes);if(value<1024)return`${sign}${Math.round(value)} B`;let unit=0;for(value/=1024;value>=1023.95&&unit<UNITS.length-1;)value/=1024,unit++;return`${sign}${value.toFixed(1)} ${UNITS[unit]}`}var formatRate=bytesPerSecond=>`${formatBytes(bytesPerSecond)}/s`;export{formatBytes,formatRate};
