@@ -10,8 +10,11 @@ import { appendValid, type DoubleVector, type Engine, ident } from './engine.ts'
 
 /** Cells fetched per query: bounds the memory a batch holds (8 bytes a cell, two batches held). */
 const BATCH_CELLS = 4_000_000;
-/** Rows from which a column is a query of its own, read as one list. */
-const LONG_COLUMN = 500_000;
+/**
+ * Rows from which a column is a query of its own, read as one list, and up to which it is: the
+ * list is held twice while it is copied out (in DuckDB and here), a stream never more than once.
+ */
+const LIST_ROWS = { from: 500_000, to: 16_000_000 };
 
 export class SortedColumns {
   private readonly batchOf = new Map<string, number>();
@@ -31,7 +34,7 @@ export class SortedColumns {
     this.table = table;
     this.rows = rows;
     this.sorted = sorted;
-    const size = rows >= LONG_COLUMN ? 1 : Math.max(1, Math.floor(BATCH_CELLS / Math.max(rows, 1)));
+    const size = rows >= LIST_ROWS.from ? 1 : Math.max(1, Math.floor(BATCH_CELLS / Math.max(rows, 1)));
     for (let i = 0; i < columns.length; i += size) {
       const batch = columns.slice(i, i + size);
       for (const c of batch) this.batchOf.set(c, this.batches.length);
@@ -68,14 +71,15 @@ export class SortedColumns {
 
   private async fetch(columns: string[]): Promise<Map<string, Float64Array>> {
     const select = columns.map((c) => `${ident(c)}::DOUBLE`);
-    if (this.rows >= LONG_COLUMN) {
+    if (this.rows >= LIST_ROWS.from && this.rows <= LIST_ROWS.to) {
       // A long column comes as one list, built whole inside DuckDB on its own threads while
       // JavaScript sorts the one before: a stream of chunks only moves when this thread asks for
       // the next 2,048 rows, so under load the read waited on the sort instead of overlapping it.
       const [values] = await this.engine.lists(`SELECT list(${select[0]}) FROM ${ident(this.table)}`);
       return new Map([[columns[0]!, values!]]);
     }
-    // Many short columns stream: a list aggregate per column cost twice the projection.
+    // Many short columns stream (a list aggregate per column cost twice the projection), and so
+    // does a column too long to be held twice.
     const result = await this.engine.stream(`SELECT ${select.join(', ')} FROM ${ident(this.table)}`);
     const values = columns.map(() => new Float64Array(this.rows));
     const counts = new Array<number>(columns.length).fill(0);
