@@ -1,9 +1,10 @@
 /**
  * Sorted non-null values of numeric columns, one column at a time, in the order they are asked
  * for. Columns are read from DuckDB unsorted, a long one as a list, short ones several per query
- * (as many as fit a budget of cells), and sorted here by a radix sort: a DuckDB `ORDER BY` per column cost about twice as
- * much on a million rows, and one query per column costs columns × width to bind, which took
- * minutes on a 10,000-column file. While one batch is sorted, the next is already being read.
+ * (as many as fit a budget of cells), and sorted here by a radix sort: a DuckDB `ORDER BY` per
+ * column cost about twice as much on a million rows, and one query per column costs columns ×
+ * width to bind, which took minutes on a 10,000-column file. While one batch is sorted, the next
+ * is already being read.
  */
 import { sortAscending } from '../metrics/statistics/sort.ts';
 import { appendValid, type DoubleVector, type Engine, ident } from './engine.ts';
