@@ -92,9 +92,10 @@ export async function resolveSource(spec: string, what: string): Promise<Source>
  * the digest is stable for the same files wherever the checkout lives.
  */
 export async function digestSource(source: Source): Promise<string> {
-  const sums = (await Promise.all(source.files.map(sha256File))).map((d) => d.digest.slice('sha256:'.length));
-  if (sums.length === 1) return `sha256:${sums[0]}`;
-  const lines = source.files.map((f, i) => `${sums[i]}  ${relative(process.cwd(), f)}\n`).join('');
+  const digests = await Promise.all(source.files.map(async (f) => (await sha256File(f)).digest));
+  if (digests.length === 1) return digests[0]!;
+  const hex = (d: string) => d.slice('sha256:'.length);
+  const lines = source.files.map((f, i) => `${hex(digests[i]!)}  ${relative(process.cwd(), f)}\n`).join('');
   return `sha256:${createHash('sha256').update(lines).digest('hex')}`;
 }
 

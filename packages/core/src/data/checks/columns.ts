@@ -23,7 +23,7 @@ interface Pending {
   alias: string;
   sql: string;
   /** Asked for only when the count under this alias is not zero (examples of violations). */
-  unless?: string;
+  whenNonZero?: string;
 }
 
 function boundLiteral(c: ColumnContract, v: number | string) {
@@ -61,9 +61,9 @@ export async function columnChecks(
   const results: DataCheck[] = [];
   const pending: Pending[] = [];
   const evaluate: ((row: Row) => void)[] = [];
-  const add = (sql: string, unless?: string) => {
+  const add = (sql: string, whenNonZero?: string) => {
     const alias = `a${pending.length}`;
-    pending.push({ alias, sql, ...(unless && { unless }) });
+    pending.push({ alias, sql, ...(whenNonZero && { whenNonZero }) });
     return alias;
   };
   const castProblems = new Map<string, ParseProblem[]>();
@@ -199,11 +199,11 @@ export async function columnChecks(
     const row = await aggregate(
       engine,
       data.table,
-      pending.filter((p) => !p.unless),
+      pending.filter((p) => !p.whenNonZero),
     );
     // The examples of a violation cost a DISTINCT per rule, which nearly doubled the pass; most
     // rules hold, so they are gathered afterwards, for the rules that failed alone.
-    const examples = pending.filter((p) => p.unless && Number(row[p.unless]) > 0);
+    const examples = pending.filter((p) => p.whenNonZero && Number(row[p.whenNonZero]) > 0);
     Object.assign(row, await aggregate(engine, data.table, examples));
     for (const e of evaluate) e(row);
   }

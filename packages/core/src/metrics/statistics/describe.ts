@@ -50,40 +50,17 @@ export function describeSorted(xs: ArrayLike<number>): Description {
 }
 
 /**
- * Counts of a sample, in any order, in the bins (−∞, e1], (e1, e2], …, (e_last, ∞). A NaN is
- * counted where an ascending walk over the sorted sample leaves it (NaN sorts last): in the bin
- * of the largest value, so a reference that is never sorted is binned as a sorted one was.
+ * Counts of a sorted sample in the bins (−∞, e1], (e1, e2], …, (e_last, ∞); a NaN (sorted last)
+ * stays in the bin of the largest value.
  */
-export function binCounts(values: ArrayLike<number>, edges: number[]): number[] {
+export function binCounts(sorted: ArrayLike<number>, edges: number[]): number[] {
   const counts = new Array<number>(edges.length + 1).fill(0);
-  // The first bin whose edge x does not exceed: edges ascend (ties dropped), so a binary search.
-  const binOf = (x: number) => {
-    let lo = 0;
-    let hi = edges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (x > edges[mid]!) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  let nans = 0;
-  let largest = Number.NEGATIVE_INFINITY;
   let bin = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    if (Number.isNaN(x)) {
-      nans++;
-      continue;
-    }
-    // Ascending runs (a sorted sample is one) walk on from the last bin; a step down searches.
-    if (x >= largest) {
-      while (bin < edges.length && x > edges[bin]!) bin++;
-      largest = x;
-    } else bin = binOf(x);
+  for (let i = 0; i < sorted.length; i++) {
+    const x = sorted[i]!;
+    while (bin < edges.length && x > edges[bin]!) bin++;
     counts[bin]!++;
   }
-  if (nans) counts[nans === values.length ? 0 : binOf(largest)]! += nans;
   return counts;
 }
 
