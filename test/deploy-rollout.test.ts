@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { connectKube } from '../packages/core/src/kube/connect.ts';
+import { acquireRollout } from '../packages/core/src/kube/lease.ts';
+import type { KubeObject } from '../packages/core/src/kube/types.ts';
 import { Registry } from '../packages/core/src/oci/client.ts';
 import { resolveStage } from '../packages/core/src/versions/stages.ts';
 import { runAction } from './support/action.ts';
@@ -444,6 +447,54 @@ describe('deploy-rollout on a real node', { timeout: 20 * 60_000 }, () => {
     assert.equal(lease.status, 404, 'the Lease is released');
   });
 
+  it('keeps its Lease through a renewal whose answer was lost, and leaves alone one another holder took', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const warnings: string[] = [];
+    const log = { info() {}, notice() {}, debug() {}, progress() {}, warn: (m: string) => warnings.push(m) };
+    const client = await connectKube(node.kubeconfig, { describe: 'kubeconfig', env: {} });
+    const held = await acquireRollout(client, {
+      namespace: ns,
+      app: 'iris',
+      holder: 'this run',
+      waitMs: 1000,
+      signal: AbortSignal.timeout(120_000),
+      log,
+      renewMs: 200,
+    });
+    const path = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/iris-modelship-rollout`;
+    const read = () => node.api.call<KubeObject>('GET', path);
+    // A merge patch bumps the Lease's version as a renewal that landed without its answer does:
+    // the holder's copy is stale from then on.
+    const patch = (spec: Record<string, unknown>) =>
+      node.api.raw('PATCH', path, { spec }, 'application/merge-patch+json');
+    const landed = JSON.parse((await patch({ renewTime: '2026-01-01T00:00:00.000000Z' })).body) as KubeObject;
+    await until(
+      'a renewal after the one whose answer was lost',
+      async () => {
+        const now = await read();
+        return now.spec?.renewTime !== landed.spec?.renewTime && now.spec?.holderIdentity === 'this run'
+          ? true
+          : undefined;
+      },
+      30_000,
+      () => warnings.join('\n'),
+    );
+    assert.deepEqual(warnings, [], 'the conflict was renewed through, not warned about');
+
+    // Another holder took it (as after this runner stalled past the Lease's duration).
+    await patch({ holderIdentity: 'another run' });
+    await until('the warning', async () => (warnings.length > 0 ? true : undefined), 30_000);
+    assert.match(
+      warnings[0]!,
+      /^lost the rollout lease of iris \(held by another run now\): another rollout of it may run beside this one$/,
+    );
+    await held.release();
+    assert.equal((await read()).spec?.holderIdentity, 'another run', 'the other holder keeps its Lease');
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+  });
+
   it('runs as the GitLab component (gitlab-ci-local): the job deploys, and a later job gets the outputs through needs', async (t) => {
     const node = await kube.use(t);
     if (!node) return;
@@ -501,18 +552,18 @@ verify:
       '3',
     ]);
     const { child, exited } = cli;
-    // What a run of the API server served the step in its namespace. A watch is audited when it
-    // ends: at its timeout, or when the client goes (one the server's shutdown cuts is not).
-    const served = async (run: number, verb: string) =>
+    // What a run of the API server served the step in its namespace. A watch is audited only
+    // when it ends (its ResponseStarted too, in this version), so the list before it is the sign.
+    const served = async (run: number, verb: string, resource: string) =>
       (await apiserver.audit(run)).some(
-        (e) =>
-          e.verb === verb &&
-          e.objectRef?.namespace === ns &&
-          ['pods', 'deployments'].includes(e.objectRef.resource ?? ''),
+        (e) => e.verb === verb && e.objectRef?.namespace === ns && e.objectRef.resource === resource,
       );
+    // Pods are listed only as the wait for them begins, to watch them from there: earlier calls
+    // (the Lease, the versions running) retry a refused connection quietly, and this test is
+    // about the wait.
     await until(
       'the step to list the new pods through its API server, to watch them',
-      async () => ((await served(1, 'list')) ? true : undefined),
+      async () => ((await served(1, 'list', 'pods')) ? true : undefined),
       120_000,
       () => cli.stderr,
     );
@@ -531,7 +582,7 @@ verify:
     );
     await until(
       'the watches the step made through the restarted API server, in its audit log',
-      async () => ((await served(2, 'watch')) ? true : undefined),
+      async () => ((await served(2, 'watch', 'pods')) ? true : undefined),
       60_000,
     );
     assert.equal(await deployedImage(node, ns, 'iris'), v2);

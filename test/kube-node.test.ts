@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { inferOnce, requestOnce } from './support/cluster-ip.ts';
 import { until } from './support/kube-api.ts';
 import { serveImage } from './support/kube-deploy.ts';
 import { staticBinary, staticImage } from './support/kube-images.ts';
@@ -15,7 +16,6 @@ import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startPodDiscovery } from './support/kube-sd.ts';
 import { startPrometheus } from './support/prometheus.ts';
 import { ROOT, tempDir } from './support/run.ts';
-import { infer } from './support/serve.ts';
 
 const sh = promisify(execFile);
 const HELLO_C = join(ROOT, 'scripts/kube-node/hello-http.c');
@@ -58,8 +58,10 @@ describe('kube-node', { timeout: 45 * 60_000 }, () => {
 
     const answer = await until(
       `an answer through Service ${svc.spec.clusterIP}:80`,
-      () =>
-        fetch(`http://${svc.spec.clusterIP}/`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text()),
+      async () => {
+        const r = await requestOnce({ host: svc.spec.clusterIP, path: '/', timeoutMs: 3000 });
+        return r.status === 200 ? r.text : undefined;
+      },
       30_000,
       () => n.logs('kube-proxy'),
     );
@@ -96,12 +98,13 @@ describe('kube-node', { timeout: 45 * 60_000 }, () => {
     await readyPod(n, ns, 'iris');
 
     const requests = 5;
+    const proxyLogs = () => n.logs('kube-proxy');
     for (let i = 0; i < requests; i++) {
       const answer = await until(
         'an inference answer through the Service',
-        () =>
-          infer(`http://${svc.spec.clusterIP}`, 'iris', IRIS_ROW, { signal: AbortSignal.timeout(10_000) }),
+        () => inferOnce(svc.spec.clusterIP, IRIS_ROW, { timeoutMs: 10_000 }),
         30_000,
+        proxyLogs,
       );
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       assert.ok(

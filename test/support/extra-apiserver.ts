@@ -10,13 +10,13 @@
  * can see which requests reached which run; its output goes to a log file in `dir`.
  *
  *   const extra = await extraApiServer(t, node, dir);  // started; always killed when the test ends
- *   await extra.stop();                                // SIGTERM, and waits for the exit
+ *   await extra.stop();                                // SIGKILL, and waits for the exit
  *   await extra.start();                               // run 2, on the same port
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type Daemon, onFreePort, terminate, waitReady } from './daemon.ts';
+import { type Daemon, onFreePort, running, terminate, waitReady } from './daemon.ts';
 import { type KubeApi, kubeApi } from './kube-api.ts';
 import { processesNaming } from './kube-host.ts';
 import { type KubeNode, spawnLogged } from './kube-node.ts';
@@ -28,7 +28,10 @@ export interface ExtraApiServer {
   kubeconfig: string;
   /** Starts the next run on the same port and waits until it is ready; resolves with its number. */
   start(): Promise<number>;
-  /** SIGTERM, then waits for the exit (SIGKILL after a grace period). */
+  /**
+   * SIGKILL, then waits for the exit: the server goes at once, as a crashed one does. A SIGTERM
+   * drains for seconds first, keeping open watches served, and a quick rollout ends meanwhile.
+   */
   stop(): Promise<void>;
   /** What run `n` (from 1) served. */
   audit(n: number): Promise<AuditEvent[]>;
@@ -98,7 +101,9 @@ export async function extraApiServer(
       return runs;
     },
     async stop() {
-      if (daemon) await terminate(daemon);
+      if (!daemon || !running(daemon)) return;
+      daemon.child.kill('SIGKILL');
+      await daemon.exited;
     },
     audit: async (n) =>
       (await readFile(auditFile(dir, n), 'utf8').catch(() => ''))

@@ -6,15 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Release } from '../../packages/core/src/kube/release.ts';
+import { inferOnce } from './cluster-ip.ts';
 import { until } from './kube-api.ts';
 import { pushNodeBaseImage } from './kube-base-image.ts';
 import type { KubeNode } from './kube-node.ts';
 import { CLI, cleanEnv, NODE, ROOT, run, tempDir } from './run.ts';
-import { infer } from './serve.ts';
 
 const MODEL = join(ROOT, 'examples/models/challenger.onnx');
 const built = new Map<string, Promise<string>>();
@@ -126,9 +125,7 @@ export async function inferThroughService(node: KubeNode, ns: string, app: strin
   return until(
     `an inference answer through Service ${app}`,
     async () => {
-      const r = await infer(`http://${svc.spec.clusterIP}`, 'iris', IRIS_ROW, {
-        signal: AbortSignal.timeout(5000),
-      }).catch(() => undefined);
+      const r = await inferOnce(svc.spec.clusterIP, IRIS_ROW).catch(() => undefined);
       return r?.status === 200 ? r : undefined;
     },
     30_000,
@@ -139,35 +136,8 @@ export async function inferThroughService(node: KubeNode, ns: string, app: strin
  * The model version that answers one inference request on a connection of its own: kube-proxy
  * picks an endpoint per connection, so a kept-alive connection would ask the same pod every time.
  */
-export function versionAnswering(ip: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify(IRIS_ROW);
-    const req = request(
-      {
-        host: ip,
-        port: 80,
-        method: 'POST',
-        path: '/v2/models/iris/infer',
-        agent: false,
-        timeout: 5000,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => {
-          try {
-            resolve(String((JSON.parse(text) as { model_version: unknown }).model_version));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer in 5 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
+export async function versionAnswering(ip: string): Promise<string> {
+  return String((await inferOnce(ip, IRIS_ROW)).body.model_version);
 }
 
 /**

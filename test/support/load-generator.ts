@@ -1,14 +1,16 @@
 /**
  * Real traffic for monitor-gate's tests: a few concurrent loops on this machine sending inference
  * requests to a Service's cluster IP, each on a connection of its own (kube-proxy picks an
- * endpoint per connection, so every version behind the Service gets its share). Rows cycle through
- * the given list, so every version sees the same mix. Stopped when the test ends.
+ * endpoint per connection, so every version behind the Service gets its share). Rows cycle
+ * through the given list, so every version sees the same mix. An answer that did not come from a
+ * pod (the Service not routed yet, see cluster-ip.ts) counts as `network`, as a refused connection
+ * does. Stopped when the test ends.
  *
  *   const load = startLoad(t, { host: clusterIP, rows });
  *   …; await load.stop();   // { sent, byStatus: { 200: 812, 500: 97 } }
  */
-import { request } from 'node:http';
 import type { TestContext } from 'node:test';
+import { requestOnce } from './cluster-ip.ts';
 
 export interface LoadOptions {
   host: string;
@@ -52,29 +54,16 @@ export function startLoad(t: Pick<TestContext, 'after'>, o: LoadOptions): Load {
   return load;
 }
 
-function send(o: LoadOptions, row: number[]): Promise<string> {
+async function send(o: LoadOptions, row: number[]): Promise<string> {
   const body = JSON.stringify({
     inputs: [{ name: 'input', shape: [1, row.length], datatype: 'FP32', data: row }],
   });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: o.host,
-        port: o.port ?? 80,
-        method: 'POST',
-        path: `/v2/models/${o.model ?? 'iris'}/infer`,
-        agent: false,
-        timeout: 10_000,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(String(res.statusCode)));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
-    req.on('error', reject);
-    req.end(body);
+  const answer = await requestOnce({
+    host: o.host,
+    ...(o.port !== undefined && { port: o.port }),
+    path: `/v2/models/${o.model ?? 'iris'}/infer`,
+    body,
+    timeoutMs: 10_000,
   });
+  return String(answer.status);
 }

@@ -221,6 +221,7 @@ export class Kube {
     query: { resourceVersion: string; labelSelector?: string; fieldSelector?: string },
     onEvent: (e: WatchEvent) => void,
     signal: AbortSignal,
+    onOpen: () => void = () => {},
   ): Promise<void> {
     const a = attemptOf(
       'watch',
@@ -247,6 +248,7 @@ export class Kube {
         .then((c) => {
           controller = c;
           if (signal.aborted) c.abort();
+          else onOpen();
         }, done);
     });
   }

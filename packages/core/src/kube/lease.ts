@@ -24,10 +24,18 @@ export interface Held {
   release(): Promise<void>;
 }
 
-export async function acquireRollout(
-  kube: Kube,
-  o: { namespace: string; app: string; holder: string; waitMs: number; signal: AbortSignal; log: Logger },
-): Promise<Held> {
+export interface LeaseOptions {
+  namespace: string;
+  app: string;
+  holder: string;
+  waitMs: number;
+  signal: AbortSignal;
+  log: Logger;
+  /** How often the held Lease is renewed; default 10 s, a third of its duration. */
+  renewMs?: number;
+}
+
+export async function acquireRollout(kube: Kube, o: LeaseOptions): Promise<Held> {
   const started = Date.now();
   let said = false;
   for (;;) {
@@ -87,19 +95,54 @@ async function tryTake(
   }
 }
 
-function hold(kube: Kube, o: { namespace: string; log: Logger }, taken: KubeObject): Held {
-  let lease = taken;
-  const renew = setInterval(() => {
-    kube
-      .replace({ ...lease, spec: { ...lease.spec, renewTime: microTime(Date.now()) } })
-      .then((l) => {
-        lease = l;
-      })
-      .catch((e: unknown) => o.log.warn(`could not renew the rollout lease: ${(e as Error).message}`));
-  }, RENEW_MS);
+function hold(kube: Kube, o: LeaseOptions, taken: KubeObject): Held {
+  let lease: KubeObject | undefined = taken;
+  const renewed = (l: KubeObject) => ({ ...l, spec: { ...l.spec, renewTime: microTime(Date.now()) } });
+  const renew = async (held: KubeObject) => {
+    let copy = held;
+    for (let tries = 1; ; tries++) {
+      try {
+        lease = await kube.replace(renewed(copy));
+        return;
+      } catch (e) {
+        if (!(e instanceof KubeError && e.status === 409) || tries === 3) throw e;
+      }
+      // A renewal can land and lose its answer (the API server went away mid-request): the copy
+      // here is then stale, and every later renewal would conflict until the Lease expired under
+      // a rollout still running. Renew the Lease as it is now, if it is still ours.
+      const now = await kube.get<KubeObject>(
+        'coordination.k8s.io/v1',
+        'Lease',
+        o.namespace,
+        leaseName(o.app),
+      );
+      if (now?.spec?.holderIdentity !== o.holder) {
+        // Someone took it once it expired: theirs now, neither renewed nor released by this run.
+        lease = undefined;
+        clearInterval(timer);
+        o.log.warn(
+          `lost the rollout lease of ${o.app} (${now ? `held by ${now.spec?.holderIdentity ?? 'nobody'} now` : 'deleted'}): another rollout of it may run beside this one`,
+        );
+        return;
+      }
+      copy = now;
+    }
+  };
+  // One renewal at a time, and none left running once the Lease is released.
+  let renewing: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (!lease || renewing) return;
+    renewing = renew(lease)
+      .catch((e: unknown) => o.log.warn(`could not renew the rollout lease: ${(e as Error).message}`))
+      .finally(() => {
+        renewing = undefined;
+      });
+  }, o.renewMs ?? RENEW_MS);
   return {
     async release() {
-      clearInterval(renew);
+      clearInterval(timer);
+      await renewing;
+      if (!lease) return;
       await kube
         .delete(lease)
         .catch((e: unknown) => o.log.warn(`could not release the rollout lease: ${(e as Error).message}`));

@@ -21,11 +21,13 @@ function scripted(
       seen.push('list');
       return lists.shift()!;
     },
-    watch: async (from, emit, signal) => {
+    watch: async (from, emit, signal, onOpen) => {
       seen.push(`watch@${from}`);
       const next = watches.shift();
-      if (!next) return new Promise((r) => signal.addEventListener('abort', () => r(), { once: true }));
-      return next(from, emit);
+      if (next) return next(from, emit);
+      // Out of script: a watch that opens and stays quiet until the run ends.
+      onOpen();
+      return new Promise((r) => signal.addEventListener('abort', () => r(), { once: true }));
     },
   };
   return { source, seen };
@@ -92,6 +94,23 @@ describe('Informer', () => {
     await runUntil(informer, () => informer.items().length === 1);
     assert.equal(outageSeen, true);
     assert.equal(informer.outage, undefined, 'the outage clears once the server answers');
+
+    const quiet = scripted(
+      [{ items: [], metadata: { resourceVersion: '5' } }],
+      [
+        async () => {
+          throw new KubeError('cannot reach', 0, undefined, true);
+        },
+      ],
+    );
+    const said: (string | undefined)[] = [];
+    const back: Informer<KubeObject> = new Informer(quiet.source, () => said.push(back.outage?.message));
+    await runUntil(back, () => said.length === 3);
+    assert.deepEqual(
+      said,
+      [undefined, 'cannot reach', undefined],
+      'the outage clears as a watch opens again, before any event comes',
+    );
 
     const forbidden = scripted(
       [{ items: [], metadata: { resourceVersion: '1' } }],

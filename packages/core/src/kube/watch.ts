@@ -12,8 +12,13 @@ import type { KubeObject, ObjectList } from './types.ts';
 
 export interface WatchSource<T extends KubeObject> {
   list(): Promise<ObjectList<T>>;
-  /** One watch connection; resolves when it ends, rejects with a KubeError. */
-  watch(resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+  /** One watch connection; `onOpen` once the server has answered; resolves when it ends, rejects with a KubeError. */
+  watch(
+    resourceVersion: string,
+    onEvent: (e: WatchEvent) => void,
+    signal: AbortSignal,
+    onOpen: () => void,
+  ): Promise<void>;
 }
 
 export interface WatchTarget {
@@ -28,7 +33,7 @@ export function kubeSource<T extends KubeObject>(kube: Kube, t: WatchTarget): Wa
   const selector = { ...(t.labels && { labels: t.labels }), ...(t.fields && { fields: t.fields }) };
   return {
     list: () => kube.list<T>(t.apiVersion, t.kind, t.namespace, selector),
-    watch: (resourceVersion, onEvent, signal) =>
+    watch: (resourceVersion, onEvent, signal, onOpen) =>
       kube.watchOnce(
         t,
         {
@@ -38,6 +43,7 @@ export function kubeSource<T extends KubeObject>(kube: Kube, t: WatchTarget): Wa
         },
         onEvent,
         signal,
+        onOpen,
       ),
   };
 }
@@ -49,7 +55,7 @@ export class Informer<T extends KubeObject> {
   /** Lists made (the first included) and watch connections opened. */
   lists = 0;
   watches = 0;
-  /** The last transient failure, while the server is unreachable; cleared once it answers again. */
+  /** The last transient failure, while the server is unreachable; cleared once a watch is open again. */
   outage: KubeError | undefined;
 
   private readonly source: WatchSource<T>;
@@ -124,6 +130,12 @@ export class Informer<T extends KubeObject> {
           this.onChange();
         },
         connection.signal,
+        // Back: said now, not when this connection ends (at its timeout) or the next event comes.
+        () => {
+          if (!this.outage) return;
+          this.outage = undefined;
+          this.onChange();
+        },
       );
     } finally {
       signal.removeEventListener('abort', stop);

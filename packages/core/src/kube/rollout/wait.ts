@@ -53,7 +53,12 @@ export function waitForRollout(kube: Kube, w: WaitFor): Promise<Waited> {
         .filter(
           (p) => p.spec?.containers?.some((c) => c.image === w.image) && !p.metadata?.deletionTimestamp,
         );
+    let outageSaid = false;
     const check = () => {
+      // An outage is said as it begins, not at the next tick: a short one could fall between two.
+      const outage = deployment.outage ?? pods.outage;
+      if (outage && !outageSaid) report();
+      outageSaid = outage !== undefined;
       const d = deployment.items()[0];
       if (!d || stop.signal.aborted) return;
       progress = rolloutProgress(d);
