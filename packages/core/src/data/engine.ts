@@ -3,6 +3,7 @@
  * that carries a user's name or value goes through ident() and literal().
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBListVector } from '@duckdb/node-api';
+import { LITTLE_ENDIAN } from '../endian.ts';
 import { loadNative } from '../platform/native.ts';
 import type { Logger } from '../platform/port.ts';
 import { memoryLimit, outOfMemory } from './memory.ts';
@@ -153,6 +154,5 @@ export function appendValid(vector: DoubleVector, out: Float64Array, n: number):
   return n;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 /** The byte of a validity mask that holds item i's bit. */
 const byteOf = LITTLE_ENDIAN ? (i: number) => i >>> 3 : (i: number) => (i & ~63) / 8 + 7 - ((i >>> 3) & 7);

@@ -9,7 +9,9 @@ export function inputsTable(spec: StepSpec, nameOf: (n: string) => string = (n) 
     const desc = f.choices
       ? `${f.description} One of ${f.choices.map((c) => `\`${c}\``).join(', ')}.`
       : f.description;
-    return `| ${nameOf(n)} | ${cell(desc)}${f.secret ? ' Masked in logs.' : ''} | ${def} | ${f.example ? `\`${f.example}\`` : ''} |`;
+    // Said once: an input masked for some values only says which itself, as some others do.
+    const masked = f.secret === true && !/\bmasked\b/i.test(desc);
+    return `| ${nameOf(n)} | ${cell(desc)}${masked ? ' Masked in logs.' : ''} | ${def} | ${f.example ? `\`${f.example}\`` : ''} |`;
   });
   return ['| input | description | default | example |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

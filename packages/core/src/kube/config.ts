@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '../errors.ts';
 import { addSecret } from '../secrets/redact.ts';
+import { isKubeconfigContent } from './kubeconfig-content.ts';
 
 export type KubeconfigSource =
   | { kind: 'content'; text: string }
@@ -17,7 +18,7 @@ export type KubeconfigSource =
 
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-/** Content has a newline or starts like YAML/JSON a kubeconfig would; anything else is a path. */
+/** The input's content, else its path, else KUBECONFIG's first file, else the pod's service account. */
 export function kubeconfigSource(
   value: string | undefined,
   env: NodeJS.ProcessEnv,
@@ -25,7 +26,7 @@ export function kubeconfigSource(
 ): KubeconfigSource {
   const v = value?.trim();
   if (v) {
-    if (/\n/.test(v) || /^(apiVersion|kind|clusters|\{)/.test(v)) return { kind: 'content', text: v };
+    if (isKubeconfigContent(v)) return { kind: 'content', text: v };
     return { kind: 'file', path: v, from: 'input' };
   }
   // KUBECONFIG may list several files; the first is the one kubectl writes to and reads first.

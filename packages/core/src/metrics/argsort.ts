@@ -7,6 +7,7 @@
  * NaN ranks after every number (−∞ included), NaNs in index order; a comparator sort gives NaN no
  * defined place at all.
  */
+import { LITTLE_ENDIAN } from '../endian.ts';
 
 /**
  * Digits of 16 bits (two passes a 32-bit word) from this many values; 11 bits (three passes) below it,
@@ -17,8 +18,6 @@ const WIDE_FROM = 1 << 16;
 
 /** The key of NaN (in each word of a float64 key): above every number's, which no number's reaches. */
 export const NAN_KEY = 0xffffffff;
-
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * Indexes 0..n−1 of the values `values[offset + i·stride]`, ordered as described above. With the defaults

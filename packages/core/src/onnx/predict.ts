@@ -2,14 +2,13 @@
  * Runs one model over batches and keeps only what the metrics need: a label code or a value per
  * row, the probability rows, and the time of each `session.run`.
  */
+import { LITTLE_ENDIAN } from '../endian.ts';
 import { InputError } from '../errors.ts';
 import { type Batch, toFeeds } from './batches.ts';
 import type { Dictionary } from './dictionary.ts';
 import { Growable } from './growable.ts';
 import type { OpenedModel, Ort } from './session.ts';
 import type { FeedPlan, OutputPlan } from './signature.ts';
-
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 export interface Predictions {
   /** Label codes in the shared dictionary (classification with a label output). */

@@ -10,6 +10,7 @@ import { OutputPathError } from '../files/errors.ts';
 import { GitHubPlatform } from '../platform/github.ts';
 import { LocalPlatform } from '../platform/local.ts';
 import type { Platform, StepResult } from '../platform/port.ts';
+import { STEPS } from './catalog.ts';
 import { runStep } from './runner.ts';
 import { defineStep, input } from './spec.ts';
 import type { StepDefinition, StepModule } from './types.ts';
@@ -73,6 +74,37 @@ describe('runStep', () => {
     // Not anchored: the test runner's own messages share stdout while the step is loaded.
     assert.match(ran.out, /logging in with \*\*\*\n/);
     assert.ok(!ran.out.replace('::add-mask::s3cr3t-value', '').includes('s3cr3t-value'));
+  });
+
+  it('masks a kubeconfig given as its content, not the path of one: an error must say which file', async (t) => {
+    const dir = await tempDir(t);
+    const rollback = STEPS.find((s) => s.spec.id === 'rollback')!;
+    const run = (kubeconfig: string) =>
+      captureStdout(() =>
+        runStep(
+          rollback,
+          new GitHubPlatform({
+            INPUT_APP: 'iris',
+            INPUT_REASON: 'a test',
+            INPUT_KUBECONFIG: kubeconfig,
+            INPUT_REPORT: join(dir, 'rollback.json'),
+          }),
+        ),
+      );
+    const missing = join(dir, 'kube.yaml');
+    const byPath = await run(missing);
+    assert.equal(byPath.value, EXIT.configuration, byPath.out);
+    assert.doesNotMatch(byPath.out, /add-mask/);
+    assert.ok(
+      byPath.out.includes(
+        `cannot read the kubeconfig the 'kubeconfig' input (with: kubeconfig: …) (${missing}): ENOENT`,
+      ),
+      byPath.out,
+    );
+
+    const byContent = await run('apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n');
+    assert.equal(byContent.value, EXIT.configuration, byContent.out);
+    assert.match(byContent.out, /::add-mask::kind: Config\n/);
   });
 
   it('checks every output path before the step is even loaded', async (t) => {

@@ -9,7 +9,7 @@ import { retractFile } from '../files/atomic.ts';
 import { checkWritable } from '../files/writable.ts';
 import type { Platform } from '../platform/port.ts';
 import { redact } from '../secrets/redact.ts';
-import { parseInputs, type StepSpec } from './spec.ts';
+import { isSecretValue, parseInputs, type StepSpec } from './spec.ts';
 import type { StepDefinition } from './types.ts';
 
 export async function runStep(step: StepDefinition, platform: Platform): Promise<number> {
@@ -20,7 +20,7 @@ export async function runStep(step: StepDefinition, platform: Platform): Promise
     // The one place secret inputs are masked: adapters only read, whatever CI they speak to.
     for (const [name, f] of Object.entries(step.spec.inputs)) {
       const value = raw[name];
-      if (f.secret && value) platform.mask(value);
+      if (value && isSecretValue(f, value)) platform.mask(value);
     }
     const describe = (n: string) => platform.describeInput(n);
     const inputs = await parseInputs(step.spec, raw, describe);

@@ -28,8 +28,11 @@ export interface Field<T = unknown, Present extends boolean = boolean> {
   required: boolean;
   example?: string;
   choices?: readonly string[];
-  /** Masked in every log and never written to a report. */
-  secret?: boolean;
+  /**
+   * Masked in every log and never written to a report; a function says which values are secrets
+   * (a kubeconfig's content is, the path of its file is not).
+   */
+  secret?: boolean | ((value: string) => boolean);
   /** A default only action.yml can give, e.g. `${{ github.token }}`. */
   githubDefault?: string;
   /** What a valid value looks like, in words, for errors. */
@@ -47,7 +50,7 @@ interface FieldOptions {
   default?: string;
   required?: boolean;
   example?: string;
-  secret?: boolean;
+  secret?: boolean | ((value: string) => boolean);
   githubDefault?: string;
 }
 
@@ -71,7 +74,7 @@ function field<T, P extends boolean>(
     required: o.required ?? false,
     ...(o.example !== undefined && { example: o.example }),
     ...(choices && { choices }),
-    ...(o.secret && { secret: true }),
+    ...(o.secret && { secret: o.secret }),
     ...(o.githubDefault && { githubDefault: o.githubDefault }),
     expects: o.expects ?? (choices ? `one of ${choices.join(', ')}` : 'a value'),
     ...(o.writes && { writes: o.writes }),
@@ -81,6 +84,11 @@ function field<T, P extends boolean>(
 }
 
 const text = (z: Z) => z.string().trim();
+
+/** Whether this value of the input is a secret: masked from the start, never quoted. */
+export function isSecretValue(f: Pick<Field<unknown, boolean>, 'secret'>, value: string): boolean {
+  return typeof f.secret === 'function' ? f.secret(value) : f.secret === true;
+}
 
 export const input = {
   string: <const O extends FieldOptions>(o: O) => field<string, PresentOf<O>>('string', text, o),
@@ -201,7 +209,7 @@ export async function parseInputs<F extends FieldsOf>(
   for (const [name, f, value] of given) {
     const parsed = f.schema(z).safeParse(value);
     if (!parsed.success) {
-      const shown = f.secret ? '***' : JSON.stringify(value);
+      const shown = isSecretValue(f, String(value)) ? '***' : JSON.stringify(value);
       throw new InputError(`input '${name}' is ${shown}, expected ${f.expects}`, {
         fix: `Change ${origin(name)}${f.example ? `, e.g. ${f.example}` : ''}.`,
       });

@@ -4,14 +4,13 @@
  * as fast on a million values, which is what the exact quantiles and distinct counts of a
  * column's profile cost.
  */
+import { LITTLE_ENDIAN } from '../../endian.ts';
 
 /** Below this many values the native sort wins: the radix passes' fixed cost is not paid back. */
 const RADIX_FROM = 1 << 12;
 const BITS = 16;
 const BUCKETS = 1 << BITS;
 const MASK = BUCKETS - 1;
-
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * The keys, their spares and the histograms of the last sort, kept for the next: sorting is

@@ -42,17 +42,18 @@ export async function run(
   };
   const source = await resolveSource(inputs.data, 'data');
   const runtime = await openRuntime(inputs.device, platform);
-  const threads = inputs.threads ? { threads: inputs.threads } : {};
+  // No spinning: the runs alternate with DuckDB reading the next rows on the same cores.
+  const options = { spin: false, ...(inputs.threads && { threads: inputs.threads }) };
   const opened = [
     {
       role: 'model' as const,
-      opened: await openModel(runtime, inputs.model, { input: 'model', ...threads }),
+      opened: await openModel(runtime, inputs.model, { input: 'model', ...options }),
     },
   ];
   if (inputs.baseline) {
     opened.push({
       role: 'baseline' as never,
-      opened: await openModel(runtime, inputs.baseline, { input: 'baseline', ...threads }),
+      opened: await openModel(runtime, inputs.baseline, { input: 'baseline', ...options }),
     });
   }
   platform.info(`device: ${runtime.plan.device} (${runtime.plan.providers.join(', ')}; ${runtime.reason})`);
