@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { inferOnce, requestOnce } from './support/cluster-ip.ts';
 import { until } from './support/kube-api.ts';
-import { serveImage } from './support/kube-deploy.ts';
+import { IRIS_ROW, serveImage } from './support/kube-deploy.ts';
 import { staticBinary, staticImage } from './support/kube-images.ts';
 import { type KubeNode, kubeNodeFixture } from './support/kube-node.ts';
 import { startPodDiscovery } from './support/kube-sd.ts';
@@ -139,10 +139,6 @@ describe('kube-node', { timeout: 45 * 60_000 }, () => {
     assert.match(up[0]!.metric.instance ?? '', /^10\.213\.0\.\d+:8080$/);
   });
 });
-
-const IRIS_ROW = {
-  inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }],
-};
 
 /** The first pod of `app` whose Ready condition is true; on time-out, the pods and the kubelet's log. */
 function readyPod(n: KubeNode, ns: string, app: string) {

@@ -65,10 +65,11 @@ export function requestOnce(o: {
 export async function inferOnce(
   host: string,
   body: unknown,
-  o: { model?: string; timeoutMs?: number } = {},
+  o: { port?: number; model?: string; timeoutMs?: number } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const answer = await requestOnce({
     host,
+    ...(o.port !== undefined && { port: o.port }),
     path: `/v2/models/${o.model ?? 'iris'}/infer`,
     body: JSON.stringify(body),
     ...(o.timeoutMs !== undefined && { timeoutMs: o.timeoutMs }),

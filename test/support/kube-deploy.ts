@@ -112,7 +112,8 @@ export async function narrowKubeconfig(
   ].join('\n');
 }
 
-const IRIS_ROW = {
+/** One row of the example iris model's input, as an inference request. */
+export const IRIS_ROW = {
   inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }],
 };
 

@@ -10,7 +10,7 @@
  *   …; await load.stop();   // { sent, byStatus: { 200: 812, 500: 97 } }
  */
 import type { TestContext } from 'node:test';
-import { requestOnce } from './cluster-ip.ts';
+import { inferOnce } from './cluster-ip.ts';
 
 export interface LoadOptions {
   host: string;
@@ -55,15 +55,8 @@ export function startLoad(t: Pick<TestContext, 'after'>, o: LoadOptions): Load {
 }
 
 async function send(o: LoadOptions, row: number[]): Promise<string> {
-  const body = JSON.stringify({
-    inputs: [{ name: 'input', shape: [1, row.length], datatype: 'FP32', data: row }],
-  });
-  const answer = await requestOnce({
-    host: o.host,
-    ...(o.port !== undefined && { port: o.port }),
-    path: `/v2/models/${o.model ?? 'iris'}/infer`,
-    body,
-    timeoutMs: 10_000,
-  });
+  const body = { inputs: [{ name: 'input', shape: [1, row.length], datatype: 'FP32', data: row }] };
+  const { port, model } = o;
+  const answer = await inferOnce(o.host, body, { port, model, timeoutMs: 10_000 });
   return String(answer.status);
 }

@@ -221,7 +221,7 @@ export class Kube {
     query: { resourceVersion: string; labelSelector?: string; fieldSelector?: string },
     onEvent: (e: WatchEvent) => void,
     signal: AbortSignal,
-    onOpen: () => void = () => {},
+    onOpen: () => void,
   ): Promise<void> {
     const a = attemptOf(
       'watch',
