@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
+import ort from 'onnxruntime-node';
+import { mulberry32 } from '../packages/core/src/metrics/random.ts';
 import { linearClassifier, linearRegressor, mlpClassifier } from '../packages/core/src/onnx/models.ts';
 import { trainReference, writeModelFiles } from './support/models.ts';
 import { CLI, cleanEnv, NODE, ROOT, run, STACK, tempDir } from './support/run.ts';
@@ -15,10 +17,10 @@ const TRAIN = join(ROOT, 'examples/data/iris-train.csv');
 const TEST = join(ROOT, 'examples/data/iris-test.csv');
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 
-async function evaluate(dir: string, args: Record<string, string>) {
+async function evaluate(dir: string, args: Record<string, string>, env: Record<string, string> = {}) {
   const report = join(dir, 'report.json');
   const flags = Object.entries({ report, ...args }).flatMap(([k, v]) => [`--${k}`, v]);
-  const ran = await run(NODE, [CLI, 'evaluate-model', ...flags], { cwd: dir, env: cleanEnv() });
+  const ran = await run(NODE, [CLI, 'evaluate-model', ...flags], { cwd: dir, env: cleanEnv(env) });
   const text = await readFile(report, 'utf8').catch(() => undefined);
   return { ...ran, report: text ? JSON.parse(text) : undefined };
 }
@@ -119,6 +121,67 @@ describe('evaluate-model on the command line', () => {
       'label-column': 'species',
     });
     assert.deepEqual(again.report.comparison, r.report.comparison, 'the same seed gives the same intervals');
+  });
+
+  it('scores rows in a worker thread, giving the predictions onnxruntime gives here', async (t) => {
+    // After MODELSHIP_OFFLOAD_FROM rows the runs move to a worker, with batches sent ahead of their
+    // results; the first five batches run on the main thread, the other fifteen there.
+    const rows = 20_000;
+    const draw = mulberry32(21);
+    const classLabels = ['ant', 'bee', 'cow'];
+    const x = Float32Array.from({ length: rows * 4 }, () => 2 * draw.normal());
+    const lines = ['a,b,c,d,kind'];
+    for (let i = 0; i < rows; i++) {
+      const f = x.subarray(i * 4, i * 4 + 4);
+      lines.push(`${[...f].join(',')},${classLabels[Math.floor(draw.uniform() * 3)]}`);
+    }
+    const dir = await tempDir(t);
+    const data = join(dir, 'data.csv');
+    await writeFile(data, `${lines.join('\n')}\n`);
+    const layer = (seed: number, inputs: number, outputs: number) => {
+      const g = mulberry32(seed);
+      return {
+        weights: Array.from({ length: inputs }, () => Array.from({ length: outputs }, () => g.normal())),
+        bias: Array.from({ length: outputs }, () => g.normal() / 4),
+      };
+    };
+    const bytes = {
+      model: linearClassifier({ ...layer(1, 4, 3), classLabels }),
+      baseline: mlpClassifier({ layers: [layer(2, 4, 8), layer(3, 8, 3)], classLabels }),
+    };
+    const models = await writeModelFiles(t, bytes);
+    const predictions = join(dir, 'predictions.csv');
+    const r = await evaluate(
+      dir,
+      { model: models.model, baseline: models.baseline, data, 'label-column': 'kind', predictions },
+      { MODELSHIP_DEBUG: '1', MODELSHIP_OFFLOAD_FROM: '5000' },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout + r.stderr, /the models run in a worker thread from row 5121\b/);
+    assert.equal(r.report.data.rows, rows);
+
+    const written = parseCsv(await readFile(predictions, 'utf8')).slice(1);
+    assert.equal(written.length, rows);
+    for (const [m, offset] of [
+      ['model', 1],
+      ['baseline', 5],
+    ] as const) {
+      const session = await ort.InferenceSession.create(bytes[m]);
+      const out = await session.run({ input: new ort.Tensor('float32', x, [rows, 4]) });
+      const labels = out.label!.data as string[];
+      const proba = out.probabilities!.data as Float32Array;
+      let correct = 0;
+      for (let i = 0; i < rows; i++) {
+        const row = written[i]!;
+        assert.equal(row[offset], labels[i], `${m} row ${i}`);
+        for (let j = 0; j < 3; j++) {
+          assert.ok(Math.abs(Number(row[offset + 1 + j]) - proba[i * 3 + j]!) < 1e-6, `${m} row ${i}`);
+        }
+        if (labels[i] === row[0]) correct++;
+      }
+      const metrics = m === 'model' ? r.report.metrics : r.report.baseline.metrics;
+      assert.equal(metrics.accuracy, correct / rows, `${m} accuracy`);
+    }
   });
 
   it('fails on a gate with the gate, observed and required, and exit 1', async (t) => {

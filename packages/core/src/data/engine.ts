@@ -15,6 +15,13 @@ export const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 export type Row = Record<string, unknown>;
 
+/**
+ * How far DuckDB's threads read ahead of the chunks a stream hands out. Its default (under 1 MB,
+ * a few chunks) left them waiting for JavaScript to take the next chunk: a 1M-row Parquet scan
+ * read in 1.3 s, and in 0.47 s with this. Memory: at most this much more, while the reader leads.
+ */
+const STREAM_BUFFER = "SET streaming_buffer_size = '64MB'";
+
 export class Engine {
   private readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
@@ -51,12 +58,15 @@ export class Engine {
       memory_limit: `${Math.floor(limit / 1048576)}MiB`,
       ...(options.threads && { threads: String(options.threads) }),
     });
-    return new Engine(instance, await instance.connect(), limit, options.signal);
+    const engine = new Engine(instance, await instance.connect(), limit, options.signal);
+    await engine.run(STREAM_BUFFER);
+    return engine;
   }
 
   /** A second connection to the same database, so two queries can run at once. */
   async fork(): Promise<Engine> {
     const engine = new Engine(this.instance, await this.instance.connect(), this.memoryLimit, this.signal);
+    await engine.run(STREAM_BUFFER);
     engine.forked = true;
     return engine;
   }

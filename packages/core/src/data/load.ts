@@ -8,8 +8,9 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { ConfigurationError } from '../errors.ts';
+import { sniffCsv } from './csv-dialect.ts';
 import { type Engine, ident, literal } from './engine.ts';
-import { csvOptions, readSql, type Source } from './sources.ts';
+import { readSql, type Source } from './sources.ts';
 
 export interface ParseProblem {
   file: string;
@@ -122,22 +123,7 @@ interface Sniffed {
  * again as the dialect on a wide file.
  */
 async function sniff(engine: Engine, source: Source): Promise<Sniffed> {
-  const [first] = source.files;
-  const s = await engine.one(
-    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows
-     FROM sniff_csv(${literal(first!)}, ${csvOptions(source, 'ignore_errors = true')})`,
-  );
-  // A character the dialect lacks is shown as '(empty)'; read_csv takes '' for it.
-  const char = (v: unknown) => (v === '(empty)' ? '' : String(v));
-  const dialect = [
-    // A .txt file names no delimiter: the one found is fixed too.
-    ...(source.delimiter ? [] : [`delim = ${literal(String(s.Delimiter))}`]),
-    `quote = ${literal(char(s.Quote))}`,
-    `escape = ${literal(char(s.Escape))}`,
-    `new_line = ${literal(String(s.NewLineDelimiter))}`,
-    `comment = ${literal(char(s.Comment))}`,
-    `skip = ${Number(s.SkipRows)}`,
-  ];
+  const { dialect } = await sniffCsv(engine, source, { extra: 'ignore_errors = true' });
   const described = await engine.rows(
     `DESCRIBE SELECT * FROM ${readSql(source, [...dialect, 'ignore_errors = true'].join(', '))}`,
   );

@@ -4,6 +4,7 @@
  * columns arrive with NULL already turned into NaN by DuckDB, so no per-value objects are made.
  */
 import { ConfigurationError, DataError } from '../errors.ts';
+import { fixedCsv } from './csv-dialect.ts';
 import { type Engine, ident } from './engine.ts';
 import { displayName, readSql, type Source } from './sources.ts';
 
@@ -24,19 +25,24 @@ export interface Chunk {
 }
 
 /**
- * Column name → DuckDB type, in file order. A file with no rows whose types are all text (how a
- * CSV of just a header is sniffed) fails here, or every later error would be about the wrong
- * thing; one with typed columns and no rows is refused by its reader for having no rows. Only
- * then is a row looked for: each query over a CSV sniffs it again, which costs a scan's worth of
- * start on a large file.
+ * Column name → DuckDB type, in file order, and the source to read from here on: a CSV's dialect
+ * and types sniffed once and fixed (csv-dialect.ts), so the scan does not detect them again. A
+ * file with no rows whose types are all text (how a CSV of just a header is sniffed) fails here,
+ * or every later error would be about the wrong thing; one with typed columns and no rows is
+ * refused by its reader for having no rows. Only then is a row looked for.
  */
-export async function describeColumns(engine: Engine, source: Source): Promise<Map<string, string>> {
+export async function describeColumns(
+  engine: Engine,
+  source: Source,
+): Promise<{ columns: Map<string, string>; source: Source }> {
   let rows: Awaited<ReturnType<Engine['rows']>>;
   let first: Awaited<ReturnType<Engine['rows']>> | undefined;
+  let fixed: Source;
   try {
-    rows = await engine.rows(`DESCRIBE SELECT * FROM ${readSql(source)}`);
+    fixed = await fixedCsv(engine, source);
+    rows = await engine.rows(`DESCRIBE SELECT * FROM ${readSql(fixed)}`);
     if (rows.every((r) => r.column_type === 'VARCHAR')) {
-      first = await engine.rows(`SELECT 1 FROM ${readSql(source)} LIMIT 1`);
+      first = await engine.rows(`SELECT 1 FROM ${readSql(fixed)} LIMIT 1`);
     }
   } catch (e) {
     throw unreadable(source, e);
@@ -46,7 +52,7 @@ export async function describeColumns(engine: Engine, source: Source): Promise<M
       fix: 'Point data at a file with rows, or check the glob.',
     });
   }
-  return new Map(rows.map((r) => [String(r.column_name), String(r.column_type)]));
+  return { columns: new Map(rows.map((r) => [String(r.column_name), String(r.column_type)])), source: fixed };
 }
 
 function unreadable(source: Source, e: unknown): ConfigurationError {

@@ -18,6 +18,8 @@ export interface Source {
   format: Format;
   delimiter?: string;
   compressed: boolean;
+  /** read_csv options that fix what a sniff of it found (csv-dialect.ts): reads then skip detection. */
+  fixed?: string[];
 }
 
 const FORMATS: [RegExp, Format, string?][] = [
@@ -112,6 +114,7 @@ export function readSql(source: Source, extra = ''): string {
 export function csvOptions(source: Source, extra = ''): string {
   const options = ['header = true'];
   if (source.delimiter) options.push(`delim = ${literal(source.delimiter)}`);
+  if (source.fixed) options.push(...source.fixed);
   if (extra) options.push(extra);
   return options.join(', ');
 }

@@ -19,7 +19,7 @@
  * - Total weight 0 makes every metric NaN (scikit-learn divides by zero).
  */
 
-import { NAN_KEY, sortDescending, sortKeys } from './argsort.ts';
+import { sortDescending, sortKeys } from './argsort.ts';
 import {
   ClassificationRows,
   type ColumnKeys,
@@ -256,8 +256,23 @@ interface RankedColumn {
   order: Int32Array;
   positive: Uint8Array;
   groupEnd: Uint8Array;
-  /** No two rows share a score: every tie group is one row. */
-  distinct: boolean;
+  /** The same ranking for sums under weights (splitColumn), made on the first weighted call. */
+  split?: SplitColumn;
+}
+
+/**
+ * A ranked column's positives and negatives apart, each in rank order, and for each negative the
+ * number of positives ranked above its tie group and up to its end: under weights, its share of
+ * the area is its weight times the positives' weight above it plus half of that tied with it,
+ * which a prefix sum over the positives gives without a branch on each row's class.
+ */
+interface SplitColumn {
+  positives: Int32Array;
+  negatives: Int32Array;
+  above: Int32Array;
+  upTo: Int32Array;
+  /** prefix[i]: the weight of the first i positives; refilled by each call. */
+  prefix: Float64Array;
 }
 
 // Binary ROC AUC scores proba column 1 only (roc_auc_score(y, P[:, 1])); multiclass scores every column.
@@ -279,24 +294,29 @@ function unweightedAuc(columns: ColumnKeys[] | undefined): number | undefined {
   return sum / columns.length;
 }
 
-/** columnAuc's sums over the positives' and negatives' sorted keys (best score first). */
+/**
+ * columnAuc's sum over the positives' and negatives' sorted keys (best score first), a negative at
+ * a time: each adds the positives ranked above it and half of those tied with it. Every term is an
+ * integer or a half, so the sum is exact in any order and equals the sweep's by tie group.
+ */
 function sortedAuc(pos: Uint32Array, neg: Uint32Array): number {
-  let above = 0;
-  let negatives = 0;
   let area = 0;
-  let i = 0;
-  let j = 0;
-  while (i < pos.length || j < neg.length) {
-    const key = Math.min(i < pos.length ? pos[i]! : NAN_KEY, j < neg.length ? neg[j]! : NAN_KEY);
-    let groupPos = 0;
-    let groupNeg = 0;
-    for (; i < pos.length && pos[i] === key; i++) groupPos++;
-    for (; j < neg.length && neg[j] === key; j++) groupNeg++;
-    area += groupNeg * (above + groupPos / 2);
-    above += groupPos;
-    negatives += groupNeg;
+  let above = 0;
+  let share = 0;
+  let last = -1;
+  for (let j = 0; j < neg.length; j++) {
+    const key = neg[j]!;
+    // A run of tied negatives shares one count: the positives are walked once in all.
+    if (key !== last) {
+      while (above < pos.length && pos[above]! < key) above++;
+      let tied = above;
+      while (tied < pos.length && pos[tied] === key) tied++;
+      share = above + (tied - above) / 2;
+      last = key;
+    }
+    area += share;
   }
-  return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
+  return pos.length > 0 && neg.length > 0 ? area / (pos.length * neg.length) : Number.NaN;
 }
 
 function rankColumn(proba: Probabilities, yTrue: Int32Array, k: number, c: number): RankedColumn {
@@ -306,7 +326,7 @@ function rankColumn(proba: Probabilities, yTrue: Int32Array, k: number, c: numbe
   // Stored in sorted order so that the sweep's only scattered read is the weight.
   const positive = new Uint8Array(n);
   for (let r = 0; r < n; r++) positive[r] = yTrue[order[r]!] === c ? 1 : 0;
-  return { order, positive, groupEnd: runEnd, distinct: runEnd.indexOf(0) < 0 };
+  return { order, positive, groupEnd: runEnd };
 }
 
 function rocAuc(columns: RankedColumn[], weights?: Float64Array): number {
@@ -319,69 +339,79 @@ function rocAuc(columns: RankedColumn[], weights?: Float64Array): number {
  * Mann–Whitney form of the area under the ROC curve: the weighted share of (positive, negative) pairs
  * ranked correctly, a tie counting one half. It equals scikit-learn's trapezoid over roc_curve, whose
  * points are exactly the ends of the tie groups.
- *
- * The bootstrap runs this a thousand times, so the loop is written twice, without a test of `weights`
- * per row, and adds to both group sums (0 to one of them) rather than branch on the row's class.
  */
 function columnAuc(column: RankedColumn, weights?: Float64Array): number {
+  if (weights) {
+    column.split ??= splitColumn(column);
+    return splitAuc(column.split, weights);
+  }
   const { order, positive, groupEnd } = column;
   let above = 0;
   let negatives = 0;
   let area = 0;
   let groupPos = 0;
   let groupNeg = 0;
-  // Two copies of one sweep on purpose: this is the bootstrap's innermost loop, and the unweighted
-  // one must not pay for a weight lookup per row.
-  if (weights && column.distinct) return distinctAuc(column, weights);
-  if (weights) {
-    for (let r = 0; r < order.length; r++) {
-      const w = weights[order[r]!]!;
-      const p = positive[r];
-      groupPos += p ? w : 0;
-      groupNeg += p ? 0 : w;
-      if (groupEnd[r]) {
-        area += groupNeg * (above + groupPos / 2);
-        above += groupPos;
-        negatives += groupNeg;
-        groupPos = 0;
-        groupNeg = 0;
-      }
-    }
-  } else {
-    for (let r = 0; r < order.length; r++) {
-      const p = positive[r];
-      groupPos += p ? 1 : 0;
-      groupNeg += p ? 0 : 1;
-      if (groupEnd[r]) {
-        area += groupNeg * (above + groupPos / 2);
-        above += groupPos;
-        negatives += groupNeg;
-        groupPos = 0;
-        groupNeg = 0;
-      }
+  for (let r = 0; r < order.length; r++) {
+    const p = positive[r];
+    groupPos += p ? 1 : 0;
+    groupNeg += p ? 0 : 1;
+    if (groupEnd[r]) {
+      area += groupNeg * (above + groupPos / 2);
+      above += groupPos;
+      negatives += groupNeg;
+      groupPos = 0;
+      groupNeg = 0;
     }
   }
   return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
 }
 
-/**
- * columnAuc's weighted sweep where every tie group is one row: a positive row adds its weight to
- * `above` and nothing to the area (0 · x), a negative row w · above to the area, so the same sums
- * come out without the group bookkeeping, and without a branch on the row's class.
- */
-function distinctAuc({ order, positive }: RankedColumn, weights: Float64Array): number {
-  let above = 0;
-  let negatives = 0;
-  let area = 0;
+function splitColumn({ order, positive, groupEnd }: RankedColumn): SplitColumn {
+  let count = 0;
+  for (let r = 0; r < order.length; r++) count += positive[r]!;
+  const positives = new Int32Array(count);
+  const negatives = new Int32Array(order.length - count);
+  const above = new Int32Array(negatives.length);
+  const upTo = new Int32Array(negatives.length);
+  let p = 0;
+  let q = 0;
+  let before = 0; // positives in the groups before this one
+  let groupFrom = 0; // this group's first negative
   for (let r = 0; r < order.length; r++) {
-    const w = weights[order[r]!]!;
-    const p = positive[r]!;
-    const negative = (1 - p) * w;
-    area += negative * above;
-    above += p * w;
-    negatives += negative;
+    if (positive[r]) positives[p++] = order[r]!;
+    else {
+      negatives[q] = order[r]!;
+      above[q++] = before;
+    }
+    if (groupEnd[r]) {
+      upTo.fill(p, groupFrom, q);
+      groupFrom = q;
+      before = p;
+    }
   }
-  return above > 0 && negatives > 0 ? area / (above * negatives) : Number.NaN;
+  return { positives, negatives, above, upTo, prefix: new Float64Array(count + 1) };
+}
+
+/**
+ * columnAuc under weights, the bootstrap's innermost loop (a thousand resamples, every scored
+ * column of both models). Twice the area is summed: each negative adds w · (A + A + G) for the
+ * weight A above it and G tied with it. For whole-number weights (the bootstrap's counts, a slice's
+ * 0 and 1) every sum is an exact integer, so the result is the one a sweep by tie group gives.
+ */
+function splitAuc({ positives, negatives, above, upTo, prefix }: SplitColumn, weights: Float64Array): number {
+  let positive = 0;
+  for (let i = 0; i < positives.length; i++) {
+    positive += weights[positives[i]!]!;
+    prefix[i + 1] = positive;
+  }
+  let twice = 0;
+  let negative = 0;
+  for (let j = 0; j < negatives.length; j++) {
+    const w = weights[negatives[j]!]!;
+    twice += w * (prefix[above[j]!]! + prefix[upTo[j]!]!);
+    negative += w;
+  }
+  return positive > 0 && negative > 0 ? twice / 2 / (positive * negative) : Number.NaN;
 }
 
 /** ECE = Σ_b (W_b / W) · |accuracy_b − confidence_b| = Σ_b |Σ w·correct − Σ w·confidence| / W. */

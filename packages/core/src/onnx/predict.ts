@@ -23,6 +23,20 @@ export interface Predictions {
   batchRows: Int32Array;
 }
 
+/** The outputs a run fetched, as a tensor or its copy from a worker carries them. */
+export type OutputTensor = Pick<import('onnxruntime-node').Tensor, 'data' | 'dims' | 'type'>;
+
+/** One `session.run`: what it fetched and how long it took, in milliseconds. */
+export interface ModelRun {
+  out: Record<string, OutputTensor>;
+  ms: number;
+}
+
+export type Scorer = (
+  feeds: Record<string, import('onnxruntime-node').Tensor>,
+  fetches: readonly string[],
+) => Promise<ModelRun>;
+
 export class ModelRunner {
   readonly model: OpenedModel;
   readonly feeds: FeedPlan;
@@ -40,6 +54,7 @@ export class ModelRunner {
   private readonly fetches: string[];
   private readonly width: number;
   private readonly positions: number[];
+  private scorer: Scorer;
 
   /** `features`: every feature column a batch carries, in batch order. */
   constructor(
@@ -62,25 +77,40 @@ export class ModelRunner {
     this.fetches = [plans.outputs.prediction?.name, plans.outputs.probabilities?.name].filter(
       (n): n is string => n !== undefined,
     );
+    this.scorer = async (feeds, fetches) => {
+      const started = performance.now();
+      const out = await model.session.run(feeds, fetches);
+      return { out, ms: performance.now() - started };
+    };
   }
 
-  /** Scores a batch and records its outputs; `keep: false` times it without recording (warm-up, perturbations). */
-  async run(batch: Batch, keep = true): Promise<Record<string, import('onnxruntime-node').Tensor>> {
-    const feeds = toFeeds(this.ort, this.feeds, batch, this.width, this.positions);
-    const started = performance.now();
-    const out = (await this.model.session.run(feeds, this.fetches)) as Record<
-      string,
-      import('onnxruntime-node').Tensor
-    >;
-    const ms = performance.now() - started;
-    if (!keep) return out;
-    this.latencies.push(ms);
-    this.batchRows.push(batch.rows);
-    this.record(out, batch.rows);
-    return out;
+  /** Scores a batch and records its outputs. */
+  async run(batch: Batch): Promise<void> {
+    this.take(await this.score(batch), batch.rows);
   }
 
-  private record(out: Record<string, import('onnxruntime-node').Tensor>, rows: number): void {
+  /**
+   * Sends a batch to be scored, by this thread's session or, once routed, a worker's. The batch's
+   * features may be overwritten as soon as this returns when routed (they are copied to the
+   * worker); this thread's session reads them later, so the caller awaits its result first.
+   */
+  score(batch: Batch): Promise<ModelRun> {
+    return this.scorer(toFeeds(this.ort, this.feeds, batch, this.width, this.positions), this.fetches);
+  }
+
+  /** Sends this model's runs to `scorer` from now on (the same model opened in a worker). */
+  route(scorer: Scorer): void {
+    this.scorer = scorer;
+  }
+
+  /** Records a run's outputs: the runs of a model are taken in the order their batches were sent. */
+  take(run: ModelRun, rows: number): void {
+    this.latencies.push(run.ms);
+    this.batchRows.push(rows);
+    this.record(run.out, rows);
+  }
+
+  private record(out: Record<string, OutputTensor>, rows: number): void {
     const { prediction, probabilities } = this.outputs;
     if (prediction) {
       const data = this.checked(out[prediction.name]!, rows, 1).data;
@@ -123,7 +153,7 @@ export class ModelRunner {
     return this.dictionary.code(name);
   }
 
-  private checked(tensor: import('onnxruntime-node').Tensor, rows: number, width: number) {
+  private checked(tensor: OutputTensor, rows: number, width: number) {
     const size = tensor.dims.reduce((a, b) => a * b, 1);
     if (tensor.dims[0] !== rows || size !== rows * width) {
       throw new InputError(

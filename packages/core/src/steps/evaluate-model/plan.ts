@@ -35,6 +35,8 @@ export interface ModelPlan {
 }
 
 export interface Plan {
+  /** The data, with a CSV's dialect and types fixed: read it through this. */
+  source: Source;
   columns: Map<string, string>;
   /** Every feature either model reads, in the order batches carry them. */
   features: string[];
@@ -55,7 +57,7 @@ export async function planEvaluation(
   inputs: EvaluateModelInputs,
   models: { role: 'model' | 'baseline'; opened: OpenedModel }[],
 ): Promise<Plan> {
-  const columns = await describeColumns(engine, source);
+  const { columns, source: fixed } = await describeColumns(engine, source);
   const label = inputs['label-column'];
   const names = [...columns.keys()];
   if (!columns.has(label)) {
@@ -107,7 +109,7 @@ export async function planEvaluation(
   }
   for (const m of planned) checkOutputs(m, kind, planned[0]!);
   const features = [...new Set(planned.flatMap((m) => m.feeds.features))];
-  return { columns, features, label, labelIsText, slices, kind, models: planned };
+  return { source: fixed, columns, features, label, labelIsText, slices, kind, models: planned };
 }
 
 /** Both models must answer the same question: same task, same number of classes. */

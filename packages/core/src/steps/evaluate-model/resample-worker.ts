@@ -29,7 +29,8 @@ export function resample(job: ResampleJob): Resampled {
   const names = Object.keys(numbers(a.compute().scores)).filter((m) => m in scoresB);
   const statistic = deltaStatistic(a, b, names);
   const center = statistic();
-  const rows = job.first > 0 ? skipResamples(job.rows, job.first) : job.rows;
+  // A copy of the generator even for the first share: the job's own may still be posted to a worker.
+  const rows = skipResamples(job.rows, job.first);
   const draws = resampleDeltas(statistic, names, rows, job.resamples);
   return { rows: job.rows, names, center, draws };
 }

@@ -53,15 +53,16 @@ export class Resampler {
     const n = model.truth.length;
     const rows = n >= this.rowsForWorker ? bootstrapPlan(n, options) : undefined;
     if (!rows?.subset) return this.close();
-    // The worker takes the first share; this thread, once its own metrics are done (this part runs
-    // when analyse awaits), the rest, so both cores resample. The worker started sooner, so it gets more.
+    // The worker takes the last share; this thread, once its own metrics are done (this part runs
+    // when analyse awaits), the first, so both cores resample. The worker started sooner, so it gets
+    // more, and it is the one to move its generator past the other's draws, while this thread sorts.
     const shared = Math.ceil(options.resamples * WORKER_SHARE);
     const job: ResampleJob = {
       model: pick(model, rows.subset),
       baseline: pick(baseline, rows.subset),
       regression,
       rows,
-      first: 0,
+      first: options.resamples - shared,
       resamples: shared,
     };
     this.warm();
@@ -70,12 +71,12 @@ export class Resampler {
       ? this.post(this.ready, job)
       : this.worker!.then((w) => (w ? this.post(w, job) : undefined));
     const { resample } = await import('./resample-worker.ts');
-    const ours = resample({ ...job, first: shared, resamples: options.resamples - shared });
+    const ours = resample({ ...job, first: 0, resamples: options.resamples - shared });
     const done = await theirs;
     if (!done) return undefined;
-    // Resamples in order, the worker's first: the draws a single run would make.
-    for (const [name, values] of ours.draws) done.draws.get(name)?.push(...values);
-    return done;
+    // Resamples in order, this thread's first: the draws a single run would make.
+    for (const [name, values] of done.draws) ours.draws.get(name)?.push(...values);
+    return ours;
   }
 
   private post(worker: Worker, job: ResampleJob): Promise<Resampled | undefined> {

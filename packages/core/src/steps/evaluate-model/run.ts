@@ -68,7 +68,7 @@ export async function run(
     checkLabelKinds(plan.labelIsText, plan.models, classLabels, plan.label);
     const gates = parseGates(inputs.gates, gateNames(plan));
     const perturbations = parsePerturbations(inputs.robustness, plan.models[0]!.feeds.features);
-    const stats = perturbations.length ? await moments(engine, source, plan.features) : undefined;
+    const stats = perturbations.length ? await moments(engine, plan.source, plan.features) : undefined;
     const seed = inputs.seed;
     // Each model's metrics are prepared as the batches come, while the reader keeps the main thread waiting.
     const onBatch = (seen: ScoredSoFar) => {
@@ -79,7 +79,6 @@ export async function run(
     const scored = await platform.group(`Scoring ${displayName(source)}`, () =>
       scoreAll(
         engine,
-        source,
         runtime.ort,
         plan,
         {
@@ -88,6 +87,10 @@ export async function run(
           ...(stats && { stats }),
           seed,
           ...(classLabels.length && { classNames: classLabels }),
+          // On a GPU the device does the runs and the models may be large: they stay on this thread.
+          ...(runtime.plan.device === 'cpu' && {
+            offload: { device: runtime.plan, options, ...offloadFrom() },
+          }),
           onBatch,
         },
         platform,
@@ -238,4 +241,13 @@ async function baselineModel(inputs: EvaluateModelInputs, pull: PullOptions, pla
     platform.notice(`nothing holds ${inputs.baseline} yet: comparing with ${fallback}`);
     return fallback;
   }
+}
+
+/**
+ * MODELSHIP_OFFLOAD_FROM moves the runs to the worker thread after that many rows, waiting for it:
+ * for tests, which cannot make a small dataset outlast the worker's start any other way.
+ */
+function offloadFrom(env: NodeJS.ProcessEnv = process.env): { from?: number; wait?: boolean } {
+  const from = Number(env.MODELSHIP_OFFLOAD_FROM);
+  return env.MODELSHIP_OFFLOAD_FROM && Number.isInteger(from) && from >= 0 ? { from, wait: true } : {};
 }

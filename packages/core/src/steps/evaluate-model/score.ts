@@ -5,12 +5,13 @@
  */
 import type { Engine } from '../../data/engine.ts';
 import { type Chunk, type ScanColumn, scan } from '../../data/scan.ts';
-import type { Source } from '../../data/sources.ts';
 import { batches } from '../../onnx/batches.ts';
+import type { DevicePlan } from '../../onnx/device.ts';
 import { Dictionary } from '../../onnx/dictionary.ts';
 import { Growable } from '../../onnx/growable.ts';
-import { ModelRunner, type Predictions } from '../../onnx/predict.ts';
-import type { Ort } from '../../onnx/session.ts';
+import { Offload } from '../../onnx/offload.ts';
+import { type ModelRun, ModelRunner, type Predictions } from '../../onnx/predict.ts';
+import type { OpenOptions, Ort } from '../../onnx/session.ts';
 import type { Logger } from '../../platform/port.ts';
 import type { ScoredSoFar } from './early-metrics.ts';
 import type { FeatureStats, Perturbation } from './perturbations.ts';
@@ -43,13 +44,67 @@ export interface ScoreOptions {
   seed: number;
   /** Class names by index, for integer label outputs of models trained on string labels. */
   classNames?: readonly string[];
+  /**
+   * Where the models may also be opened in a worker thread (CPU), which runs batches while this
+   * thread reads the next ones; undefined keeps every run on this thread.
+   */
+  offload?: {
+    device: DevicePlan;
+    options: Omit<OpenOptions, 'input'>;
+    /** Rows scored here before the worker starts; OFFLOAD_FROM by default. */
+    from?: number;
+    /** Wait for the worker once started, so every later batch runs there. */
+    wait?: boolean;
+  };
   /** Shown what is kept of the rows scored so far after each batch (views: valid until the next). */
   onBatch?: (seen: ScoredSoFar) => void;
 }
 
+/** Batches sent to the worker ahead of the one whose results are taken next. */
+const AHEAD = 3;
+/** Rows scored before the worker is started: below this, starting it costs more than it saves. */
+export const OFFLOAD_FROM = 50_000;
+/** Models this large in all stay on this thread: the worker opens them again, twice the memory. */
+const OFFLOAD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The worker for a plan, started once `from` rows are scored; `take` routes every runner to it
+ * once it is ready and says whether runs go there. With `wait`, the batch after the start waits
+ * for it (a test's way to know which thread ran what).
+ */
+function offloader(plan: Plan, offload: ScoreOptions['offload'], log: Logger) {
+  const bytes = plan.models.reduce((sum, m) => sum + m.opened.bytes, 0);
+  if (!offload || bytes > OFFLOAD_BYTES) return undefined;
+  const from = offload.from ?? OFFLOAD_FROM;
+  let worker: Offload | undefined;
+  let ready = false;
+  let routed = false;
+  return {
+    async take(rows: number, runners: ModelRunner[]): Promise<boolean> {
+      if (routed) return true;
+      if (!worker && rows >= from) {
+        worker = new Offload(
+          offload.device,
+          plan.models.map((m) => ({ file: m.opened.file, options: { ...offload.options, input: m.role } })),
+        );
+        void worker.ready.then((ok) => {
+          ready = ok;
+        });
+        if (offload.wait) await worker.ready;
+      }
+      if (!ready) return false;
+      // Perturbations run the first model, after the plan's models.
+      for (const [i, r] of runners.entries()) r.route(worker!.scorer(i < plan.models.length ? i : 0));
+      routed = true;
+      log.debug(`the models run in a worker thread from row ${rows + 1}`);
+      return true;
+    },
+    close: () => worker?.close(),
+  };
+}
+
 export async function scoreAll(
   engine: Engine,
-  source: Source,
   ort: Ort,
   plan: Plan,
   options: ScoreOptions,
@@ -103,11 +158,14 @@ export async function scoreAll(
   const precision = plan.models.every((m) => m.feeds.inputs.every((i) => i.type === 'float32'))
     ? 'float32'
     : 'float64';
-  const chunks = scan(engine, source, scanColumns(plan, precision));
-  for await (const batch of batches(chunks, width, options.batchSize, accept, precision)) {
-    for (const runner of runners) await runner.run(batch);
-    for (const p of perturbed) await p.runner.run({ rows: batch.rows, features: p.apply(batch.features) });
-    rows += batch.rows;
+  const all = [...runners, ...perturbed.map((p) => p.runner)];
+  const offload = offloader(plan, options.offload, log);
+  const inflight: { rows: number; runs: Promise<ModelRun>[] }[] = [];
+  const settle = async () => {
+    const sent = inflight.shift()!;
+    const runs = await Promise.all(sent.runs);
+    for (const [i, runner] of all.entries()) runner.take(runs[i]!, sent.rows);
+    rows += sent.rows;
     progress(rows);
     options.onBatch?.({
       rows,
@@ -115,6 +173,31 @@ export async function scoreAll(
       classes,
       predictions: runners.map((r) => r.predictions()),
     });
+  };
+  try {
+    const chunks = scan(engine, plan.source, scanColumns(plan, precision));
+    for await (const batch of batches(chunks, width, options.batchSize, accept, precision)) {
+      const inputs = [
+        ...runners.map(() => batch),
+        ...perturbed.map((p) => ({ rows: batch.rows, features: p.apply(batch.features) })),
+      ];
+      if (await offload?.take(rows, all)) {
+        // The worker copies each batch as it is sent, so batches go ahead of their results.
+        const runs = all.map((runner, i) => runner.score(inputs[i]!));
+        for (const run of runs) run.catch(() => {}); // surfaced when settled; never unhandled meanwhile
+        inflight.push({ rows: batch.rows, runs });
+        while (inflight.length > AHEAD) await settle();
+      } else {
+        // This thread's runs read the batch later: each is awaited before the batch is refilled.
+        const runs: ModelRun[] = [];
+        for (const [i, runner] of all.entries()) runs.push(await runner.score(inputs[i]!));
+        inflight.push({ rows: batch.rows, runs: runs.map((r) => Promise.resolve(r)) });
+        await settle();
+      }
+    }
+    while (inflight.length) await settle();
+  } finally {
+    await offload?.close();
   }
   return {
     rows,

@@ -1,0 +1,2 @@
+import{createRequire as __mkRequire}from'node:module';const require=__mkRequire(import.meta.url);
+import{serve,serveHelp}from"./chunk-YGUOHXOO.mjs";import"./chunk-RO7SKZ52.mjs";import"./chunk-K6VXXMTJ.mjs";import"./chunk-PCEXMJ75.mjs";import"./chunk-YYYUN4G5.mjs";import"./chunk-OZR2UDF6.mjs";import"./chunk-U3YG3CBG.mjs";import"./chunk-HOFPWURQ.mjs";import"./chunk-UCOQHE2R.mjs";import"./chunk-2SGD45KP.mjs";import"./chunk-VUET7PEE.mjs";import"./chunk-AL4Y7R3F.mjs";export{serve,serveHelp};
