@@ -1,8 +1,8 @@
 /**
  * deploy-rollout on the real test node, beyond test/deploy-rollout.test.ts: a canary held at a bare
  * `pause` and resumed by a later run; a shadow canary that gets a mirrored copy of requests; several
- * versions live at once behind one route. The CLI runs from the sources (packages/cli/src/bin.ts), so
- * these tests check the code as it is, before dist/ is bundled again.
+ * versions live at once behind one route. The CLI is the bundle (dist/cli.mjs), as users run it:
+ * bundle again before running these against changed sources.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -299,5 +299,38 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
       retired,
     ]);
     assert.ok(rolled.stderr.includes(`retired: ${retired}`), rolled.stderr);
+  });
+
+  it("versions through gateway-api, then rolling: the promoted deploy points the HTTPRoute at the app's Service on the same gateway, not at the retired versions", async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    await installHttpRouteCrd(node);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    const app = { app: 'iris', namespace: ns, replicas: '1' };
+    assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
+    const routed = { ...app, strategy: 'versions', traffic: 'gateway-api', gateway: 'infra/public' };
+    const versioned = await deploy(t, node, { ...routed, image: v1, versions: 'v1=100' });
+    assert.equal(versioned.code, 0, versioned.stderr);
+    type Route = {
+      spec: { parentRefs: unknown[]; rules: { backendRefs: { name: string; port: number }[] }[] };
+    };
+    const route = () =>
+      node.api.call<Route>('GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes/iris`);
+    assert.deepEqual((await route()).spec.rules.at(-1)?.backendRefs, [
+      { name: 'iris-v1', port: 80, weight: 100 },
+    ]);
+
+    const rolled = await deploy(t, node, { ...app, image: v2 });
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.equal(rolled.out.status, 'promoted');
+    assert.equal((await deployment(node, ns, 'iris-v1')).spec.replicas, 0);
+    const after = await route();
+    assert.deepEqual(after.spec.parentRefs, [{ name: 'public', namespace: 'infra' }]);
+    assert.deepEqual(after.spec.rules, [{ backendRefs: [{ name: 'iris', port: 80 }] }]);
+    const moved = 'HTTPRoute iris sends to Service iris (it sent to the retired versions)';
+    assert.ok(rolled.stderr.includes(`retired: ${moved}`), rolled.stderr);
+    // The Service the route now names answers with the new version.
+    await servesOnly(node, ns, 'v2');
   });
 });

@@ -6,6 +6,7 @@
 import type { Kube } from '../client.ts';
 import { SLOT_LABEL } from '../rollout/blue-green.ts';
 import { imageOf } from '../rollout/strategy.ts';
+import { HTTP_ROUTE } from '../traffic/gateway-api.ts';
 import type { KubeObject } from '../types.ts';
 import { WARM_LABEL, warmName } from './warm.ts';
 
@@ -45,7 +46,7 @@ export async function readLive(kube: Kube, namespace: string, app: string): Prom
 /** The HTTPRoute, or undefined where there is none or the cluster has no Gateway API at all. */
 async function routeOf(kube: Kube, namespace: string, app: string): Promise<KubeObject | undefined> {
   try {
-    return await kube.get('gateway.networking.k8s.io/v1', 'HTTPRoute', namespace, app);
+    return await kube.get(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind, namespace, app);
   } catch {
     return undefined;
   }

@@ -20,7 +20,7 @@
  */
 import { InputError } from '../../errors.ts';
 import type { Kube } from '../client.ts';
-import { versionsRoute } from '../traffic/gateway-api.ts';
+import { appRoute, HTTP_ROUTE, versionsRoute } from '../traffic/gateway-api.ts';
 import { TRACK_LABEL } from '../traffic/router.ts';
 import type { Deployment, KubeObject } from '../types.ts';
 import { rolling } from './rolling.ts';
@@ -188,6 +188,26 @@ export async function retireVersions(ctx: RolloutContext, timeline: Timeline): P
   for (const name of up) await ctx.kube.scale(ctx.namespace, 'Deployment', name, 0);
   if (up.length)
     timeline.done('retire', 'done', `${up.join(', ')} (from an earlier versions deploy) scaled to zero`, 100);
+  if (live.size) await repointRoute(ctx, [...live.keys()], timeline);
+}
+
+/**
+ * The versions' HTTPRoute would go on sending the gateway's requests to their Services, which have
+ * no pods once the versions are retired: it is pointed at the app's Service instead, which selects
+ * what this deploy promoted. A route that names any other backend is not the versions' (a canary's
+ * tracks, the app's Service already) and is left as it is.
+ */
+async function repointRoute(ctx: RolloutContext, versions: string[], timeline: Timeline): Promise<void> {
+  if (!(await ctx.kube.serves(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind))) return;
+  const route = await ctx.kube.get(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind, ctx.namespace, ctx.app);
+  const services = new Set(versions.map((v) => `${ctx.app}-${v}`));
+  const backends: { name?: string }[] = (route?.spec?.rules ?? []).flatMap(
+    (r: { backendRefs?: { name?: string }[] }) => r.backendRefs ?? [],
+  );
+  if (!backends.length || !backends.every((b) => b.name && services.has(b.name))) return;
+  await ctx.kube.apply(appRoute(ctx, route!.spec.parentRefs ?? []));
+  const detail = `HTTPRoute ${ctx.app} sends to Service ${ctx.app} (it sent to the retired versions)`;
+  timeline.done('retire', 'done', detail, 100);
 }
 
 /** Waits for a version's pods; the outcome to return when they never become ready. */

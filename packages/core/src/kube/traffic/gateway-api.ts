@@ -13,6 +13,7 @@ import type { KubeObject } from '../types.ts';
 import { type Routed, type RouterContext, TRACK_LABEL, type TrafficRouter } from './router.ts';
 
 export const CANARY_HEADER = 'x-model-version';
+export const HTTP_ROUTE = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' } as const;
 
 export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
   const { app, namespace } = ctx;
@@ -20,8 +21,7 @@ export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
     trackService(ctx.service, `${app}-${track}`, track),
   );
   const route = (canaryWeight: number, mirrored: boolean): KubeObject => ({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
+    ...HTTP_ROUTE,
     metadata: { name: app, namespace, labels: ctx.service.metadata?.labels ?? {} },
     spec: {
       parentRefs: [
@@ -76,8 +76,7 @@ export function versionsRoute(
   const port = portOf(ctx.service);
   const ref = (name: string) => ({ name: `${ctx.app}-${name}`, port });
   return {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
+    ...HTTP_ROUTE,
     metadata: { name: ctx.app, namespace: ctx.namespace, labels: ctx.service.metadata?.labels ?? {} },
     spec: {
       parentRefs: [{ name: gateway?.name, ...(gateway?.namespace && { namespace: gateway.namespace }) }],
@@ -89,6 +88,18 @@ export function versionsRoute(
         { backendRefs: versions.map((v) => ({ ...ref(v.name), weight: v.weight })) },
       ],
     },
+  };
+}
+
+/** The app's route to its own Service alone, on the gateways `parentRefs` name: a retired versions route. */
+export function appRoute(
+  ctx: { app: string; namespace: string; service: KubeObject },
+  parentRefs: unknown[],
+): KubeObject {
+  return {
+    ...HTTP_ROUTE,
+    metadata: { name: ctx.app, namespace: ctx.namespace, labels: ctx.service.metadata?.labels ?? {} },
+    spec: { parentRefs, rules: [{ backendRefs: [{ name: ctx.app, port: portOf(ctx.service) }] }] },
   };
 }
 
