@@ -333,4 +333,36 @@ describe('deploy-rollout on a real node, more', { timeout: 20 * 60_000 }, () => 
     // The Service the route now names answers with the new version.
     await servesOnly(node, ns, 'v2');
   });
+
+  it('versions, then canary: the app Deployment they retired is no stable version, so the canary is rolled out, and its abort brings nothing old back', async (t) => {
+    const node = await kube.use(t);
+    if (!node) return;
+    const ns = await node.namespace(t);
+    const [v1, v2] = await Promise.all([serveImage(t, node, 'v1'), serveImage(t, node, 'v2')]);
+    const app = { app: 'iris', namespace: ns, replicas: '2' };
+    const replicas = () =>
+      Promise.all(['iris-v1', 'iris'].map(async (name) => (await deployment(node, ns, name)).spec.replicas));
+    assert.equal((await deploy(t, node, { ...app, image: v1 })).code, 0);
+    const versioned = await deploy(t, node, { ...app, strategy: 'versions', image: v1, versions: 'v1=100' });
+    assert.equal(versioned.code, 0, versioned.stderr);
+    assert.deepEqual(await replicas(), [2, 0]);
+
+    const canaried = { ...app, strategy: 'canary', steps: '50%, 100%' };
+    const missing = `${node.registry}/acme/iris@sha256:${'3'.repeat(64)}`;
+    const failed = await deploy(t, node, { ...canaried, image: missing });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, /iris's own Deployment is scaled to zero .*rolling it out/);
+    assert.deepEqual(await replicas(), [2, 0], 'the version serves alone; the retired one stays at zero');
+
+    const promoted = await deploy(t, node, { ...canaried, image: v2 });
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.equal(promoted.out.status, 'promoted');
+    assert.deepEqual(
+      promoted.report.release.steps.map((s) => s.name),
+      ['apply', 'rollout', 'retire'],
+      'rolled out, then the versions retired',
+    );
+    assert.deepEqual(await replicas(), [0, 2]);
+    await servesOnly(node, ns, 'v2');
+  });
 });

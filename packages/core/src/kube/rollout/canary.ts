@@ -44,6 +44,15 @@ export const canary: Strategy = {
       );
       return rolling.run(ctx);
     }
+    // A Deployment at zero is no stable version: an earlier deploy of another strategy (versions,
+    // blue-green) retired it. Its steps would bring that old version back to serve beside the
+    // canary, and an abort would leave it serving; rolled out, the others retire once it promotes.
+    if (!ctx.resume && ctx.previous.spec?.replicas === 0) {
+      ctx.log.notice(
+        `${ctx.app}'s own Deployment is scaled to zero (an earlier deploy of another strategy serves), so there is no stable version to compare a canary with: rolling it out`,
+      );
+      return rolling.run(ctx);
+    }
     const steps = ctx.canary?.steps ?? [{ kind: 'weight', weight: 100 }];
     const replicas = (ctx.deployment.spec?.replicas as number | undefined) ?? 1;
     const track = inTrack(ctx.deployment, 'canary', 0);
