@@ -51,7 +51,7 @@ async function serve(setup: OffloadSetup): Promise<void> {
     port.postMessage({ ready: false, error: (e as Error).message } satisfies WorkerAnswer);
     return;
   }
-  port.on('message', async ({ id, model, feeds, fetches }: RunRequest) => {
+  const answer = async ({ id, model, feeds, fetches }: RunRequest): Promise<WorkerAnswer> => {
     try {
       const tensors = Object.fromEntries(
         Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data as never, t.dims)]),
@@ -62,10 +62,15 @@ async function serve(setup: OffloadSetup): Promise<void> {
       const copies: Record<string, OutputTensor> = {};
       for (const [name, t] of Object.entries(out))
         copies[name] = { type: t.type, data: t.data, dims: t.dims };
-      port.postMessage({ id, out: copies, ms } satisfies WorkerAnswer);
+      return { id, out: copies, ms };
     } catch (e) {
-      port.postMessage({ id, error: (e as Error).message } satisfies WorkerAnswer);
+      return { id, error: (e as Error).message };
     }
+  };
+  // One run at a time, in the order sent: each run's time is its own, not a wait behind the others.
+  let last = Promise.resolve();
+  port.on('message', (request: RunRequest) => {
+    last = last.then(async () => port.postMessage(await answer(request)));
   });
   port.postMessage({ ready: true } satisfies WorkerAnswer);
 }

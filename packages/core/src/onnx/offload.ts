@@ -22,10 +22,9 @@ export class Offload {
   private closed = false;
 
   constructor(plan: DevicePlan, models: OffloadSetup['models']) {
-    this.ready = import('./offload-worker.ts').then(
-      ({ WORKER_URL, JOB }) => this.start(WORKER_URL, JOB, { plan, models }),
-      () => false,
-    );
+    this.ready = import('./offload-worker.ts')
+      .then(({ WORKER_URL, JOB }) => this.start(WORKER_URL, JOB, { plan, models }))
+      .catch(() => false); // no worker (it could not be loaded or started): the runs stay here
   }
 
   private start(url: string, job: typeof Job, setup: OffloadSetup): Promise<boolean> {
