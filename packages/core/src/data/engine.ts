@@ -58,16 +58,24 @@ export class Engine {
       memory_limit: `${Math.floor(limit / 1048576)}MiB`,
       ...(options.threads && { threads: String(options.threads) }),
     });
-    const engine = new Engine(instance, await instance.connect(), limit, options.signal);
-    await engine.run(STREAM_BUFFER);
-    return engine;
+    return Engine.connect(instance, limit, options.signal);
   }
 
   /** A second connection to the same database, so two queries can run at once. */
   async fork(): Promise<Engine> {
-    const engine = new Engine(this.instance, await this.instance.connect(), this.memoryLimit, this.signal);
-    await engine.run(STREAM_BUFFER);
+    const engine = await Engine.connect(this.instance, this.memoryLimit, this.signal);
     engine.forked = true;
+    return engine;
+  }
+
+  /** A connection, set up as every one of them is. */
+  private static async connect(
+    instance: DuckDBInstance,
+    limit: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Engine> {
+    const engine = new Engine(instance, await instance.connect(), limit, signal);
+    await engine.run(STREAM_BUFFER);
     return engine;
   }
 

@@ -8,7 +8,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadNative } from '../platform/native.ts';
 import type { Logger } from '../platform/port.ts';
 import type { DevicePlan } from './device.ts';
-import type { OutputTensor } from './predict.ts';
+import { type OutputTensor, plainTensors } from './predict.ts';
 import { type OpenOptions, type Ort, openModel, type Session } from './session.ts';
 
 export const WORKER_URL = import.meta.url;
@@ -59,10 +59,7 @@ async function serve(setup: OffloadSetup): Promise<void> {
       const started = performance.now();
       const out = await sessions[model]!.run(tensors, fetches);
       const ms = performance.now() - started;
-      const copies: Record<string, OutputTensor> = {};
-      for (const [name, t] of Object.entries(out))
-        copies[name] = { type: t.type, data: t.data, dims: t.dims };
-      return { id, out: copies, ms };
+      return { id, out: plainTensors(out), ms };
     } catch (e) {
       return { id, error: (e as Error).message };
     }

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DevicePlan } from './device.ts';
 import type { JOB as Job, OffloadSetup, RunRequest, WorkerAnswer } from './offload-worker.ts';
-import type { ModelRun, OutputTensor, Scorer } from './predict.ts';
+import { type ModelRun, plainTensors, type Scorer } from './predict.ts';
 
 export class Offload {
   /** Resolves true once every model is open in the worker, false if it could not be. */
@@ -64,10 +64,7 @@ export class Offload {
       if (this.gone) return Promise.reject(this.gone);
       const id = this.next++;
       // Posting copies the data: the caller may refill its batch as soon as this returns.
-      const copies: Record<string, OutputTensor> = {};
-      for (const [name, t] of Object.entries(feeds))
-        copies[name] = { type: t.type, data: t.data, dims: t.dims };
-      const request: RunRequest = { id, model: index, feeds: copies, fetches };
+      const request: RunRequest = { id, model: index, feeds: plainTensors(feeds), fetches };
       return new Promise<ModelRun>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
         this.worker!.ref();

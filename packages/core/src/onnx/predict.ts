@@ -26,6 +26,13 @@ export interface Predictions {
 /** The outputs a run fetched, as a tensor or its copy from a worker carries them. */
 export type OutputTensor = Pick<import('onnxruntime-node').Tensor, 'data' | 'dims' | 'type'>;
 
+/** Tensors as plain data, which a worker's message carries (a Tensor's class does not cross). */
+export function plainTensors(tensors: Record<string, OutputTensor>): Record<string, OutputTensor> {
+  const out: Record<string, OutputTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) out[name] = { type: t.type, data: t.data, dims: t.dims };
+  return out;
+}
+
 /** One `session.run`: what it fetched and how long it took, in milliseconds. */
 export interface ModelRun {
   out: Record<string, OutputTensor>;

@@ -6,7 +6,7 @@
 import type { Kube } from '../client.ts';
 import { SLOT_LABEL } from '../rollout/blue-green.ts';
 import { imageOf } from '../rollout/strategy.ts';
-import { HTTP_ROUTE } from '../traffic/gateway-api.ts';
+import { readRoute } from '../traffic/gateway-api.ts';
 import type { KubeObject } from '../types.ts';
 import { WARM_LABEL, warmName } from './warm.ts';
 
@@ -43,10 +43,10 @@ export async function readLive(kube: Kube, namespace: string, app: string): Prom
   return { service, slot, active, canary, spare, route, stableService };
 }
 
-/** The HTTPRoute, or undefined where there is none or the cluster has no Gateway API at all. */
+/** The HTTPRoute, or undefined where there is none, no Gateway API, or it cannot be read now. */
 async function routeOf(kube: Kube, namespace: string, app: string): Promise<KubeObject | undefined> {
   try {
-    return await kube.get(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind, namespace, app);
+    return await readRoute(kube, namespace, app);
   } catch {
     return undefined;
   }

@@ -20,7 +20,7 @@
  */
 import { InputError } from '../../errors.ts';
 import type { Kube } from '../client.ts';
-import { appRoute, HTTP_ROUTE, versionsRoute } from '../traffic/gateway-api.ts';
+import { appRoute, readRoute, versionsRoute } from '../traffic/gateway-api.ts';
 import { TRACK_LABEL } from '../traffic/router.ts';
 import type { Deployment, KubeObject } from '../types.ts';
 import { rolling } from './rolling.ts';
@@ -198,8 +198,7 @@ export async function retireVersions(ctx: RolloutContext, timeline: Timeline): P
  * tracks, the app's Service already) and is left as it is.
  */
 async function repointRoute(ctx: RolloutContext, versions: string[], timeline: Timeline): Promise<void> {
-  if (!(await ctx.kube.serves(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind))) return;
-  const route = await ctx.kube.get(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind, ctx.namespace, ctx.app);
+  const route = await readRoute(ctx.kube, ctx.namespace, ctx.app);
   const services = new Set(versions.map((v) => `${ctx.app}-${v}`));
   const backends: { name?: string }[] = (route?.spec?.rules ?? []).flatMap(
     (r: { backendRefs?: { name?: string }[] }) => r.backendRefs ?? [],

@@ -9,6 +9,7 @@
  * so the canary sees real traffic before (and beside) serving any. The filter goes at promotion
  * or abort, with the canary's pods.
  */
+import type { Kube } from '../client.ts';
 import type { KubeObject } from '../types.ts';
 import { type Routed, type RouterContext, TRACK_LABEL, type TrafficRouter } from './router.ts';
 
@@ -89,6 +90,12 @@ export function versionsRoute(
       ],
     },
   };
+}
+
+/** The app's HTTPRoute, or undefined where there is none or the cluster does not serve the kind. */
+export async function readRoute(kube: Kube, namespace: string, app: string): Promise<KubeObject | undefined> {
+  if (!(await kube.serves(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind))) return undefined;
+  return kube.get(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind, namespace, app);
 }
 
 /** The app's route to its own Service alone, on the gateways `parentRefs` name: a retired versions route. */

@@ -161,11 +161,10 @@ export async function scoreAll(
   const all = [...runners, ...perturbed.map((p) => p.runner)];
   const offload = offloader(plan, options.offload, log);
   const inflight: { rows: number; runs: Promise<ModelRun>[] }[] = [];
-  const settle = async () => {
-    const sent = inflight.shift()!;
-    const runs = await Promise.all(sent.runs);
-    for (const [i, runner] of all.entries()) runner.take(runs[i]!, sent.rows);
-    rows += sent.rows;
+  /** A batch's runs, one per runner, taken in the order the batches were sent. */
+  const take = (scored: number, runs: ModelRun[]) => {
+    for (const [i, runner] of all.entries()) runner.take(runs[i]!, scored);
+    rows += scored;
     progress(rows);
     options.onBatch?.({
       rows,
@@ -173,6 +172,10 @@ export async function scoreAll(
       classes,
       predictions: runners.map((r) => r.predictions()),
     });
+  };
+  const settle = async () => {
+    const sent = inflight.shift()!;
+    take(sent.rows, await Promise.all(sent.runs));
   };
   try {
     const chunks = scan(engine, plan.source, scanColumns(plan, precision));
@@ -191,8 +194,7 @@ export async function scoreAll(
         // This thread's runs read the batch later: each is awaited before the batch is refilled.
         const runs: ModelRun[] = [];
         for (const [i, runner] of all.entries()) runs.push(await runner.score(inputs[i]!));
-        inflight.push({ rows: batch.rows, runs: runs.map((r) => Promise.resolve(r)) });
-        await settle();
+        take(batch.rows, runs);
       }
     }
     while (inflight.length) await settle();
