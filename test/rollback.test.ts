@@ -3,7 +3,8 @@
  * deployed as v1 then v2, and rolled back — cold, warm after blue-green and after a kept-warm
  * canary, during a canary, twice, racing a deploy, across an API server outage — with answers that
  * say which version served, the registry stage moved back, and the record and history of it all.
- * Runs the CLI from the sources: deploy-rollout's side of a rollback (stopping when asked) is there.
+ * Runs the bundled CLI (dist/cli.mjs), as users do, for both steps; the automatic rollback a failed
+ * deploy starts, and the registry's stage, are driven and read through the library's sources.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

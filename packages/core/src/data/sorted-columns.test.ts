@@ -93,6 +93,32 @@ describe('SortedColumns', () => {
     assert.equal(b?.distinct, 1);
   });
 
+  it('gives the same profiles from a query per column as from one per batch', async (t) => {
+    const engine = await Engine.open(new LocalPlatform({}));
+    t.after(() => engine.close());
+    // More columns than get a query each: NULLs, ties, an all-NULL column, booleans, lists.
+    const cols = Array.from({ length: 20 }, (_, j) =>
+      j === 0
+        ? `NULL::VARCHAR AS "c${j}"`
+        : j === 1
+          ? `range % 3 = 0 AS "c${j}"`
+          : j === 2
+            ? `[range % 2, range % 3] AS "c${j}"`
+            : `CASE WHEN range % ${j} = 0 THEN NULL ELSE chr(97 + ((range * ${j}) % ${j + 3})::INTEGER) END AS "c${j}"`,
+    );
+    await engine.run(`CREATE TABLE w AS SELECT ${cols.join(', ')} FROM range(1000)`);
+    const columns = (await engine.rows('DESCRIBE w')).map(
+      (r) => [String(r.column_name), String(r.column_type)] as [string, string],
+    );
+    const batched = await otherProfiles(engine, 'w', columns, 1000);
+    for (const [i, column] of columns.entries()) {
+      const [each] = await otherProfiles(engine, 'w', [column], 1000);
+      assert.deepEqual(each, batched[i], column[0]);
+    }
+    assert.equal(batched[0]?.distinct, 0);
+    assert.deepEqual(batched[0]?.top, []);
+  });
+
   it('counts distinct values as count(DISTINCT) does, whatever the type', async (t) => {
     const engine = await Engine.open(new LocalPlatform({}));
     t.after(() => engine.close());

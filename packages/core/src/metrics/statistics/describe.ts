@@ -51,16 +51,26 @@ export function describeSorted(xs: ArrayLike<number>): Description {
 
 /**
  * Counts of a sorted sample in the bins (−∞, e1], (e1, e2], …, (e_last, ∞); a NaN (sorted last)
- * stays in the bin of the largest value.
+ * stays in the bin of the largest value, where a walk over the sample leaves it. A binary search
+ * per edge, not a walk: 28 walks over a million values were a quarter second of validate-data.
  */
 export function binCounts(sorted: ArrayLike<number>, edges: number[]): number[] {
-  const counts = new Array<number>(edges.length + 1).fill(0);
-  let bin = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const x = sorted[i]!;
-    while (bin < edges.length && x > edges[bin]!) bin++;
-    counts[bin]!++;
-  }
+  let valued = sorted.length;
+  while (valued > 0 && Number.isNaN(sorted[valued - 1]!)) valued--;
+  // How many values lie in each edge's bin or a lower one: those the edge is not below.
+  const atMost = edges.map((e) => {
+    let lo = 0;
+    let hi = valued;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (!(e < sorted[mid]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  });
+  const counts = [...atMost, valued].map((c, i) => c - (i === 0 ? 0 : atMost[i - 1]!));
+  // The largest value is past every edge some value exceeds.
+  counts[atMost.filter((c) => c < valued).length]! += sorted.length - valued;
   return counts;
 }
 

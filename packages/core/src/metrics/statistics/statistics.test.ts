@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rng, type ScipyCase, scipy } from '../../../../../test/support/scipy.ts';
 import { chi2Contingency } from './chi2.ts';
-import { quantileSorted } from './describe.ts';
+import { binCounts, quantileEdges, quantileSorted } from './describe.ts';
 import { jensenShannon, wasserstein1 } from './distances.ts';
 import { kolmogorovSf } from './kolmogorov.ts';
 import { ks2Samp } from './ks.ts';
@@ -133,5 +133,46 @@ describe('distances agree with scipy', () => {
   it('identical samples are at distance zero', () => {
     assert.equal(wasserstein1(sorted(u), sorted(u)), 0);
     assert.equal(jensenShannon(p, p), 0);
+  });
+});
+
+describe('PSI bin counts equal a walk over the sorted sample', () => {
+  /** The definition: advance to the next bin while the value is above its edge. */
+  const walk = (xs: Float64Array, edges: number[]) => {
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    let bin = 0;
+    for (const x of xs) {
+      while (bin < edges.length && x > edges[bin]!) bin++;
+      counts[bin]!++;
+    }
+    return counts;
+  };
+  const r = rng(11);
+  const samples: [string, () => number][] = [
+    ['continuous', () => r.normal() * 10],
+    ['few distinct values (tied edges dropped)', () => Math.floor(r.next() * 4)],
+    ['signed zeros and infinities', () => [0, -0, Infinity, -Infinity, r.next()][Math.floor(r.next() * 5)]!],
+    ['NaNs', () => (r.next() < 0.3 ? Number.NaN : r.next() * 10)],
+    ['mostly NaN, so the first edge is NaN', () => (r.next() < 0.95 ? Number.NaN : r.next())],
+  ];
+  for (const [name, make] of samples) {
+    it(name, () => {
+      const reference = Float64Array.from({ length: 5000 }, make).sort();
+      const current = Float64Array.from({ length: 3000 }, () => make() * 0.9).sort();
+      for (const bins of [2, 10, 25]) {
+        const edges = quantileEdges(reference, bins);
+        assert.deepEqual(binCounts(reference, edges), walk(reference, edges), `reference, ${bins} bins`);
+        assert.deepEqual(binCounts(current, edges), walk(current, edges), `current, ${bins} bins`);
+      }
+      const other = [-Infinity, -1, -0, 0.5, 3, 1e9];
+      assert.deepEqual(binCounts(current, other), walk(current, other), 'edges not from the reference');
+    });
+  }
+
+  it('edges above every value: the NaNs stay in the bin of the largest', () => {
+    const xs = Float64Array.of(1, 2, 2, 3, Number.NaN, Number.NaN);
+    assert.deepEqual(binCounts(xs, [0, 2.5, 10, 20]), [0, 3, 3, 0, 0]);
+    assert.deepEqual(binCounts(Float64Array.of(Number.NaN), [1]), [1, 0]);
+    assert.deepEqual(binCounts(new Float64Array(0), [1, 2]), [0, 0, 0]);
   });
 });
