@@ -390,6 +390,9 @@ describe('monitor-gate on a real node', { timeout: 30 * 60_000 }, () => {
       'analysis-interval': '4s',
       'analysis-count': '2',
       'analysis-min-samples': '3',
+      // The canary's pod is ready before kube-proxy routes to it: on a loaded machine a first
+      // interval started at once carried a single request (no data, so inconclusive, not failed).
+      'analysis-initial-delay': '4s',
     };
 
     const bad = await deploy(v3!, canary);
