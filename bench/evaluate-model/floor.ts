@@ -19,7 +19,8 @@ if (!file || !batch || !models.length)
 
 const db = await DuckDBInstance.create(':memory:');
 const c = await db.connect();
-// As modelship's engine sets it: DuckDB's threads read this far ahead of the chunks taken.
+// As modelship's engine sets it (STREAM_BUFFER in data/engine.ts, not imported for the reason above):
+// DuckDB's threads read this far ahead of the chunks taken.
 await c.run("SET streaming_buffer_size = '64MB'");
 const columns = Array.from({ length: FEATURES }, (_, j) => `CAST(f${j} AS FLOAT)`);
 const path = `'${file.replace(/'/g, "''")}'`;

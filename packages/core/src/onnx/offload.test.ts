@@ -70,7 +70,7 @@ describe('models run in a worker thread (offload)', () => {
       const data = batches(6, 257);
       for (const [index, file] of [files.indexes!, files.names!].entries()) {
         const here = await runner(file, new Dictionary());
-        for (const batch of data) await here.run(batch);
+        for (const batch of data) here.take(await here.score(batch), batch.rows);
         const there = await runner(file, new Dictionary());
         there.route(offload.scorer(index));
         // All sent before any is taken, each from a buffer refilled after sending, as scoring does.

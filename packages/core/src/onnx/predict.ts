@@ -91,11 +91,6 @@ export class ModelRunner {
     };
   }
 
-  /** Scores a batch and records its outputs. */
-  async run(batch: Batch): Promise<void> {
-    this.take(await this.score(batch), batch.rows);
-  }
-
   /**
    * Sends a batch to be scored, by this thread's session or, once routed, a worker's. The batch's
    * features may be overwritten as soon as this returns when routed (they are copied to the

@@ -21,29 +21,21 @@ export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
   const services = (['stable', 'canary'] as const).map((track) =>
     trackService(ctx.service, `${app}-${track}`, track),
   );
-  const route = (canaryWeight: number, mirrored: boolean): KubeObject => ({
-    ...HTTP_ROUTE,
-    metadata: { name: app, namespace, labels: ctx.service.metadata?.labels ?? {} },
-    spec: {
-      parentRefs: [
-        { name: ctx.gateway?.name, ...(ctx.gateway?.namespace && { namespace: ctx.gateway.namespace }) },
-      ],
-      rules: [
-        {
-          matches: [{ headers: [{ name: CANARY_HEADER, value: 'canary' }] }],
-          backendRefs: [{ name: `${app}-canary`, port: portOf(ctx.service) }],
-        },
-        {
-          ...(mirrored &&
-            ctx.mirror && { filters: [mirrorFilter(`${app}-canary`, portOf(ctx.service), ctx.mirror)] }),
-          backendRefs: [
-            { name: `${app}-stable`, port: portOf(ctx.service), weight: 100 - canaryWeight },
-            { name: `${app}-canary`, port: portOf(ctx.service), weight: canaryWeight },
-          ],
-        },
-      ],
-    },
-  });
+  const route = (canaryWeight: number, mirrored: boolean): KubeObject =>
+    httpRoute(ctx, gatewayRefs(ctx.gateway), [
+      {
+        matches: [{ headers: [{ name: CANARY_HEADER, value: 'canary' }] }],
+        backendRefs: [{ name: `${app}-canary`, port: portOf(ctx.service) }],
+      },
+      {
+        ...(mirrored &&
+          ctx.mirror && { filters: [mirrorFilter(`${app}-canary`, portOf(ctx.service), ctx.mirror)] }),
+        backendRefs: [
+          { name: `${app}-stable`, port: portOf(ctx.service), weight: 100 - canaryWeight },
+          { name: `${app}-canary`, port: portOf(ctx.service), weight: canaryWeight },
+        ],
+      },
+    ]);
   return {
     async setWeight(weight): Promise<Routed> {
       for (const s of services) await ctx.kube.apply(s);
@@ -70,44 +62,46 @@ export function gatewayApiRouter(ctx: RouterContext): TrafficRouter {
  * <name>`, then the split by weight over the versions' own Services (`<app>-<name>`).
  */
 export function versionsRoute(
-  ctx: { app: string; namespace: string; service: KubeObject },
+  ctx: RouteOwner,
   versions: { name: string; weight: number }[],
-  gateway: { name: string; namespace?: string } | undefined,
+  gateway: Gateway | undefined,
 ): KubeObject {
   const port = portOf(ctx.service);
   const ref = (name: string) => ({ name: `${ctx.app}-${name}`, port });
+  return httpRoute(ctx, gatewayRefs(gateway), [
+    ...versions.map((v) => ({
+      matches: [{ headers: [{ name: CANARY_HEADER, value: v.name }] }],
+      backendRefs: [ref(v.name)],
+    })),
+    { backendRefs: versions.map((v) => ({ ...ref(v.name), weight: v.weight })) },
+  ]);
+}
+
+/** The app's route to its own Service alone, on the gateways `parentRefs` name: a retired versions route. */
+export const appRoute = (ctx: RouteOwner, parentRefs: unknown[]): KubeObject =>
+  httpRoute(ctx, parentRefs, [{ backendRefs: [{ name: ctx.app, port: portOf(ctx.service) }] }]);
+
+/** What names an app's route: the app, its namespace, and its Service (whose labels the route wears). */
+type RouteOwner = { app: string; namespace: string; service: KubeObject };
+type Gateway = { name: string; namespace?: string };
+
+/** The app's HTTPRoute with these parents and rules. */
+function httpRoute(owner: RouteOwner, parentRefs: unknown[], rules: unknown[]): KubeObject {
   return {
     ...HTTP_ROUTE,
-    metadata: { name: ctx.app, namespace: ctx.namespace, labels: ctx.service.metadata?.labels ?? {} },
-    spec: {
-      parentRefs: [{ name: gateway?.name, ...(gateway?.namespace && { namespace: gateway.namespace }) }],
-      rules: [
-        ...versions.map((v) => ({
-          matches: [{ headers: [{ name: CANARY_HEADER, value: v.name }] }],
-          backendRefs: [ref(v.name)],
-        })),
-        { backendRefs: versions.map((v) => ({ ...ref(v.name), weight: v.weight })) },
-      ],
-    },
+    metadata: { name: owner.app, namespace: owner.namespace, labels: owner.service.metadata?.labels ?? {} },
+    spec: { parentRefs, rules },
   };
 }
+
+const gatewayRefs = (gateway: Gateway | undefined) => [
+  { name: gateway?.name, ...(gateway?.namespace && { namespace: gateway.namespace }) },
+];
 
 /** The app's HTTPRoute, or undefined where there is none or the cluster does not serve the kind. */
 export async function readRoute(kube: Kube, namespace: string, app: string): Promise<KubeObject | undefined> {
   if (!(await kube.serves(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind))) return undefined;
   return kube.get(HTTP_ROUTE.apiVersion, HTTP_ROUTE.kind, namespace, app);
-}
-
-/** The app's route to its own Service alone, on the gateways `parentRefs` name: a retired versions route. */
-export function appRoute(
-  ctx: { app: string; namespace: string; service: KubeObject },
-  parentRefs: unknown[],
-): KubeObject {
-  return {
-    ...HTTP_ROUTE,
-    metadata: { name: ctx.app, namespace: ctx.namespace, labels: ctx.service.metadata?.labels ?? {} },
-    spec: { parentRefs, rules: [{ backendRefs: [{ name: ctx.app, port: portOf(ctx.service) }] }] },
-  };
 }
 
 /** A copy of `percent`% of the rule's requests to `service`; what it answers goes to no one. */
