@@ -85,6 +85,7 @@ export async function benchValidateData(root: string, work: string, rounds = 3) 
       floorBoth: range(runs.floorBoth.map((r) => r.seconds)),
       vsPeer: range(runs.ours.map((o, i) => runs.peer[i]!.seconds / o.seconds)),
       vsFloor: range(runs.ours.map((o, i) => o.seconds / runs.floor[i]!.seconds)),
+      vsFloorBoth: range(runs.ours.map((o, i) => o.seconds / runs.floorBoth[i]!.seconds)),
     },
     peakMiB: Math.max(...runs.ours.map((o) => o.peakMiB)),
   };
