@@ -1,6 +1,7 @@
 /** Wall time and peak RSS of a command, through GNU time (Debian's `time`). */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 export interface Measured {
   seconds: number;
@@ -10,6 +11,12 @@ export interface Measured {
   code: number | null;
   stdout: string;
 }
+
+/**
+ * The least wall time a run's CPU time allows on this machine's cores, were every core busy from
+ * start to end: a ratio target below it needs less CPU, not more overlap.
+ */
+export const leastWall = (m: Measured) => m.cpuSeconds / cpus().length;
 
 const FORMAT = ['-f', '__TIME__ %e %M %U %S'];
 
